@@ -32,6 +32,11 @@ export type EncodedFrame = {
   /** Video: coded size when the frame carries it (keyframes). */
   readonly width?: number;
   readonly height?: number;
+  /**
+   * H264 keyframes: the AVCDecoderConfigurationRecord in effect for this frame and those
+   * after it (a new object when the in-band SPS/PPS change). Other codecs leave it unset.
+   */
+  readonly codecDescription?: Uint8Array;
   /** Milliseconds since capture start of the frame's first packet. */
   readonly arrivalMs: number;
 };

@@ -12,7 +12,6 @@ import { createDepacketizer } from '../media/depacketize/index.js';
 import { RedUnwrapper } from '../media/depacketize/red.js';
 import { RtxRestorer } from '../media/depacketize/rtx.js';
 import { DtxFiller } from '../media/gaps/dtx.js';
-import { opusPacketInfo } from '../media/opus/toc.js';
 import { ReorderBuffer } from '../media/reorder/reorder-buffer.js';
 import { emptyStats, type CodecName, type Depacketizer, type EncodedFrame, type OrderedPacket, type PacketStats } from '../media/types.js';
 import { parseRtpPacket, type RtpPacket } from '../rtp/rtp-packet.js';
@@ -146,10 +145,10 @@ export class TrackFrames {
     const codec = codecOf(placed);
     const { codec: resolved, clock } = placed;
     const primaryPt = resolved.payloadType;
-    const rtx = resolved.rtx.size > 0 ? new RtxRestorer(resolved.rtx) : undefined;
+    const rtx = resolved.rtx.size > 0 ? new RtxRestorer({ payloadTypes: resolved.rtx }) : undefined;
     const red =
-      resolved.redPayloadType !== undefined ? new RedUnwrapper(resolved.redPayloadType, primaryPt) : undefined;
-    const reorder = new ReorderBuffer();
+      resolved.redPayloadType !== undefined ? new RedUnwrapper({ redPayloadType: resolved.redPayloadType }) : undefined;
+    const reorder = new ReorderBuffer({ clockRate: resolved.clockRate });
     const depacketizer = createDepacketizer(codec);
     this.#depacketizer = depacketizer;
     const dtx =
@@ -164,18 +163,27 @@ export class TrackFrames {
       const base = { ...frame, timeMs: clock.timeOfTicksMs(ticks), segmentIndex: index };
       return synthetic ? { ...base, synthetic: 'dtx' } : base;
     };
+    const depacketize = (p: OrderedPacket, out: TimedFrame[]): void => {
+      if (reference === undefined) {
+        reference = p.extTimestamp + tsDelta(p.packet.timestamp, placed.clockInput.firstRtpTimestamp);
+      }
+      for (const frame of depacketizer.push(p)) {
+        if (!dtx) {
+          out.push(toTimed(frame, false));
+          continue;
+        }
+        for (const f of dtx.push({ frame, extSeq: p.extSeq })) out.push(toTimed(f.frame, f.synthetic));
+      }
+    };
     const fromOrdered = (ordered: readonly OrderedPacket[]): TimedFrame[] => {
       const out: TimedFrame[] = [];
       for (const p of ordered) {
-        if (reference === undefined) {
-          reference = p.extTimestamp + tsDelta(p.packet.timestamp, placed.clockInput.firstRtpTimestamp);
-        }
-        if (dtx) {
-          for (const f of dtx.push({ frame: opusFrame(p, resolved.clockRate), extSeq: p.extSeq })) {
-            out.push(toTimed(f.frame, f.synthetic));
-          }
+        if (red && p.packet.payloadType === red.redPayloadType) {
+          for (const q of red.push(p)) depacketize(q, out);
+        } else if (p.packet.payloadType === primaryPt) {
+          depacketize(p, out);
         } else {
-          for (const f of depacketizer.push(p)) out.push(toTimed(f, false));
+          stats.foreignPayloadType++;
         }
       }
       return out;
@@ -198,44 +206,33 @@ export class TrackFrames {
         stats.malformed++;
         continue;
       }
-      const restored = this.#unwrap(packet, primaryPt, rtx, red);
-      for (const p of restored) yield* fromOrdered(reorder.push({ packet: p, arrivalMs: record.offsetMs }));
+      const received = { packet, arrivalMs: record.offsetMs };
+      const inputs = rtx?.handles(packet.payloadType) ? rtx.push(received) : [received];
+      for (const input of inputs) yield* fromOrdered(reorder.push(input));
     }
     yield* fromOrdered(reorder.flush());
+    const tail: TimedFrame[] = [];
+    if (red) for (const q of red.flush()) depacketize(q, tail);
+    for (const f of depacketizer.flush()) {
+      if (dtx) for (const d of dtx.push({ frame: f, extSeq: Number.MAX_SAFE_INTEGER })) tail.push(toTimed(d.frame, d.synthetic));
+      else tail.push(toTimed(f, false));
+    }
     if (dtx) {
-      for (const f of dtx.flush()) yield toTimed(f.frame, f.synthetic);
+      for (const f of dtx.flush()) tail.push(toTimed(f.frame, f.synthetic));
       stats.dtxFramesInserted += dtx.stats.dtxFramesInserted;
       stats.dtxGaps += dtx.stats.dtxGaps;
       stats.discontinuities += dtx.stats.discontinuities;
-    } else {
-      for (const f of depacketizer.flush()) yield toTimed(f, false);
     }
+    yield* tail;
     addStats(stats, reorder.stats);
-    addStats(stats, { framesDropped: depacketizer.stats.framesDropped });
-    addStats(stats, { framesSkippedUntilKeyframe: depacketizer.stats.framesSkippedUntilKeyframe });
+    addStats(stats, {
+      framesDropped: depacketizer.stats.framesDropped,
+      framesSkippedUntilKeyframe: depacketizer.stats.framesSkippedUntilKeyframe,
+      padding: depacketizer.stats.padding,
+    });
     if (rtx) addStats(stats, { rtxRestored: rtx.stats.rtxRestored, padding: rtx.stats.padding });
-    if (red) addStats(stats, { redRecovered: red.stats.redRecovered });
+    if (red) addStats(stats, { redRecovered: red.stats.redRecovered, framesDropped: red.stats.framesDropped });
     if (depacketizer.codecDescription) this.#lastDescription = depacketizer.codecDescription;
-  }
-
-  #unwrap(
-    packet: RtpPacket,
-    primaryPt: number,
-    rtx: RtxRestorer | undefined,
-    red: RedUnwrapper | undefined,
-  ): readonly RtpPacket[] {
-    if (packet.payload.byteLength === 0) {
-      this.stats.padding++;
-      return [];
-    }
-    if (packet.payloadType === primaryPt) return [packet];
-    if (rtx && rtx.handles(packet.payloadType)) {
-      const restored = rtx.push(packet);
-      return restored ? this.#unwrap(restored, primaryPt, undefined, red) : [];
-    }
-    if (red && packet.payloadType === red.payloadType) return red.push(packet);
-    this.stats.foreignPayloadType++;
-    return [];
   }
 
   #signalOption(): { signal?: AbortSignal } {
@@ -246,10 +243,4 @@ export class TrackFrames {
 function spanTicks(placed: PlacedSegment): number {
   const c = placed.clockInput;
   return Math.max(0, tsDelta(c.firstRtpTimestamp, c.lastRtpTimestamp));
-}
-
-function opusFrame(p: OrderedPacket, clockRate: number): EncodedFrame {
-  const info = opusPacketInfo(p.packet.payload);
-  const base = { timestampTicks: p.extTimestamp, data: p.packet.payload, keyframe: true, arrivalMs: p.arrivalMs };
-  return info ? { ...base, durationTicks: Math.round((info.durationSamples48k * clockRate) / 48_000) } : base;
 }

@@ -62,7 +62,7 @@ async function prepare(
     const dims = track.segments[0]?.timing.maxFrameDimension;
     const width = first.width ?? dims?.width ?? 640;
     const height = first.height ?? dims?.height ?? 480;
-    const description = codec === 'H264' ? reader.codecDescription : undefined;
+    const description = codec === 'H264' ? (first.codecDescription ?? reader.codecDescription) : undefined;
     spec = { kind: 'video', codec, width, height, ...(description ? { description } : {}) };
   }
   return { track, reader, codec, clockRate: firstSegment.codec.clockRate, first, stream, spec };
@@ -170,8 +170,9 @@ async function* inbandParameterSets(
   reader: TrackFrames,
 ): AsyncGenerator<TimedFrame> {
   for await (const frame of frames) {
-    if (frame.keyframe && frame.synthetic === undefined && reader.codecDescription) {
-      yield { ...frame, data: prependNalUnits(parameterSetsOf(reader.codecDescription), frame.data) };
+    const description = frame.codecDescription ?? reader.codecDescription;
+    if (frame.keyframe && frame.synthetic === undefined && description) {
+      yield { ...frame, data: prependNalUnits(parameterSetsOf(description), frame.data) };
     } else {
       yield frame;
     }
