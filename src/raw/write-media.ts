@@ -122,20 +122,28 @@ export async function writeMediaFile(
   const written = prepared.map(() => 0);
   let lastMs = startMs;
   try {
-    for await (const { input, item } of mergeByTime(streams)) {
+    // A stream that has ended is ended in the muxer at once: mediabunny holds every track's
+    // frames until each open track has one queued, so a finished track would stall the rest.
+    for await (const { input, item } of mergeByTime(streams.map(withEndMarker))) {
+      if (item.end) {
+        await writer.endTrack(input);
+        continue;
+      }
       const p = prepared[input];
+      const frame = item.frame;
       const durationMs =
-        p?.spec.kind === 'audio' && item.durationTicks !== undefined
-          ? item.durationTicks / (p.clockRate / 1000)
+        p?.spec.kind === 'audio' && frame.durationTicks !== undefined
+          ? frame.durationTicks / (p.clockRate / 1000)
           : undefined;
       await writer.writeFrame(input, {
-        data: item.data,
-        timestampSeconds: Math.max(0, item.timeMs - startMs) / 1000,
+        data: frame.data,
+        timestampSeconds: Math.max(0, frame.timeMs - startMs) / 1000,
         ...(durationMs !== undefined ? { durationSeconds: durationMs / 1000 } : {}),
-        keyframe: item.keyframe,
+        keyframe: frame.keyframe,
+        ...(frame.codecDescription ? { description: frame.codecDescription } : {}),
       });
       written[input] = (written[input] ?? 0) + 1;
-      lastMs = Math.max(lastMs, item.timeMs + (durationMs ?? 0));
+      lastMs = Math.max(lastMs, frame.timeMs + (durationMs ?? 0));
     }
     await writer.finalize();
   } catch (error) {
@@ -177,4 +185,16 @@ async function* inbandParameterSets(
       yield frame;
     }
   }
+}
+
+type Marked = { readonly timeMs: number; readonly end: false; readonly frame: TimedFrame } | { readonly timeMs: number; readonly end: true };
+
+/** The stream's frames, then an end marker at its last frame's time. */
+async function* withEndMarker(frames: AsyncIterable<TimedFrame>): AsyncGenerator<Marked> {
+  let last = Number.NEGATIVE_INFINITY;
+  for await (const frame of frames) {
+    last = frame.timeMs;
+    yield { timeMs: frame.timeMs, end: false, frame };
+  }
+  yield { timeMs: last, end: true };
 }
