@@ -1,0 +1,160 @@
+/**
+ * Buffered rtpdump file writer: records are encoded into a 64 KiB buffer and handed to the
+ * OS a buffer at a time, never one syscall per packet.
+ */
+import { open } from 'node:fs/promises';
+import { toTapedeckError } from '../errors.js';
+import type { FileHandle } from 'node:fs/promises';
+import {
+  encodeRtpdumpPreamble,
+  encodeRtpdumpRecordInto,
+  rtpdumpRecordSize,
+} from './core/rtpdump-encode.js';
+import type { RtpdumpPreambleInit, RtpdumpRecordInit } from './core/rtpdump-encode.js';
+import { RTPDUMP_MAX_RECORD_BYTES } from './core/rtpdump-format.js';
+
+export type RtpdumpWriterOptions = {
+  /** Bytes buffered before they are written to the OS, at least 65535. Default 65536. */
+  readonly bufferSize?: number;
+  /** Fail when the file exists instead of truncating it. Default false. */
+  readonly exclusive?: boolean;
+};
+
+const DEFAULT_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * ```ts
+ * const writer = await RtpdumpWriter.open(path, { address: '127.0.0.1', port: 5004, startSeconds });
+ * await writer.write({ offsetMs, packet, isRtcp: false });
+ * await writer.close();
+ * ```
+ *
+ * `write()` copies the record into the buffer synchronously, so records land in call order
+ * even if a caller does not await; awaiting gives backpressure (it waits only when the
+ * buffer had to go to the OS). `flush()` hands buffered bytes to the OS (no fsync);
+ * `close()` flushes and closes, and is idempotent. After a failed OS write every later call
+ * rejects with that error.
+ */
+export class RtpdumpWriter {
+  readonly path: string;
+  readonly #handle: FileHandle;
+  readonly #bufferSize: number;
+  #buf: Uint8Array;
+  #len = 0;
+  /** OS writes in order; never rejects (a failure is kept in `#failure`). */
+  #written: Promise<void> = Promise.resolve();
+  #failure: Error | undefined;
+  #closing: Promise<void> | undefined;
+  #records = 0;
+  #bytes = 0;
+
+  private constructor(path: string, handle: FileHandle, bufferSize: number) {
+    this.path = path;
+    this.#handle = handle;
+    this.#bufferSize = bufferSize;
+    this.#buf = new Uint8Array(bufferSize);
+  }
+
+  /**
+   * Creates (or truncates) `path` and buffers the preamble. Throws `TypeError`/`RangeError`
+   * for a header a reader would reject, before touching the file.
+   */
+  static async open(
+    path: string,
+    header: RtpdumpPreambleInit,
+    options: RtpdumpWriterOptions = {},
+  ): Promise<RtpdumpWriter> {
+    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    if (!Number.isInteger(bufferSize) || bufferSize < RTPDUMP_MAX_RECORD_BYTES) {
+      throw new RangeError(
+        `options.bufferSize must be an integer of at least ${RTPDUMP_MAX_RECORD_BYTES}, got ${bufferSize}`,
+      );
+    }
+    const preamble = encodeRtpdumpPreamble(header);
+    const handle = await open(path, options.exclusive === true ? 'wx' : 'w');
+    const writer = new RtpdumpWriter(path, handle, bufferSize);
+    writer.#buf.set(preamble);
+    writer.#len = preamble.byteLength;
+    writer.#bytes = preamble.byteLength;
+    return writer;
+  }
+
+  /** Records accepted so far. */
+  get recordCount(): number {
+    return this.#records;
+  }
+
+  /** File size once everything accepted so far is written (preamble included). */
+  get byteLength(): number {
+    return this.#bytes;
+  }
+
+  /** Buffers one record; resolves at once unless the full buffer had to be written first. */
+  async write(record: RtpdumpRecordInit): Promise<void> {
+    this.#checkOpen('write');
+    const size = rtpdumpRecordSize(record);
+    const flushed = this.#len + size > this.#buf.byteLength ? this.#startWrite() : undefined;
+    this.#len += encodeRtpdumpRecordInto(record, this.#buf, this.#len);
+    this.#records += 1;
+    this.#bytes += size;
+    if (flushed !== undefined) await flushed;
+  }
+
+  /** Hands everything buffered to the OS (no fsync) and waits for it. */
+  async flush(): Promise<void> {
+    this.#checkOpen('flush');
+    await this.#flushAll();
+  }
+
+  /** Flushes and closes the file. Idempotent: later calls return the same promise. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    try {
+      await this.#flushAll();
+    } finally {
+      await this.#handle.close();
+    }
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closing !== undefined)
+      throw new TypeError(`RtpdumpWriter.${method}() called after close()`);
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  async #flushAll(): Promise<void> {
+    if (this.#len > 0) {
+      await this.#startWrite();
+      return;
+    }
+    await this.#written;
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Swaps in a fresh buffer and queues the full one for the OS; the promise rejects on failure. */
+  #startWrite(): Promise<void> {
+    const data = this.#buf.subarray(0, this.#len);
+    this.#buf = new Uint8Array(this.#bufferSize);
+    this.#len = 0;
+    const done = this.#written.then(async () => {
+      if (this.#failure !== undefined) throw this.#failure;
+      await this.#writeAll(data);
+    });
+    this.#written = done.catch((error: unknown) => {
+      this.#failure ??= error instanceof Error ? error : toTapedeckError(error);
+    });
+    return done;
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < data.byteLength) {
+      const { bytesWritten } = await this.#handle.write(data, done, data.byteLength - done);
+      done += bytesWritten;
+    }
+  }
+}
