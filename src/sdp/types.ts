@@ -10,6 +10,9 @@ export type RtpMap = {
 
 export type SsrcAttribute = { readonly ssrc: number; readonly attribute: string; readonly value: string | undefined };
 
+/** `a=ssrc-group:<semantics> <ssrc> …` (RFC 5576 §4.2), e.g. FID (RTX), FEC-FR (FlexFEC), SIM. */
+export type SsrcGroup = { readonly semantics: string; readonly ssrcs: readonly number[] };
+
 export type MediaDescription = {
   /** m= media type: "audio", "video", "application", ... */
   readonly media: string;
@@ -25,6 +28,10 @@ export type MediaDescription = {
   readonly ssrcs: readonly SsrcAttribute[];
   /** Every a= line as [name, value or undefined], in order. */
   readonly attributes: readonly (readonly [string, string | undefined])[];
+  /** `a=ssrc-group` lines in order. Added after the contract; parseSdp always sets it. */
+  readonly ssrcGroups?: readonly SsrcGroup[];
+  /** Media-level `c=` value, e.g. "IN IP4 0.0.0.0". Added after the contract; parseSdp sets it when present. */
+  readonly connection?: string;
 };
 
 export type SessionDescription = {
@@ -33,6 +40,9 @@ export type SessionDescription = {
   readonly sessionName: string | undefined;
   readonly connection: string | undefined;
   readonly media: readonly MediaDescription[];
+  /** Session-level a= lines (before the first m=) as [name, value or undefined], in order.
+   * Added after the contract; parseSdp always sets it. */
+  readonly attributes?: readonly (readonly [string, string | undefined])[];
 };
 
 /** The codec a media section carries, resolved from its payload types (not text search). */
