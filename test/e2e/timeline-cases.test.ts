@@ -80,8 +80,13 @@ afterAll(async () => {
 describe('timeline cases on real captures', () => {
   it('a track with two segments and a gap: the timeline stays exact and --fill-gaps fills the gap with silence and black', async () => {
     const meta = await readSession(path.join(root, 'alice', 's1'));
+    // Each kind's span by its own arrival times (audio and video come from separate ffmpeg
+    // processes, which start at slightly different moments).
+    const spanOf = (kind: 'audio' | 'video'): number => {
+      const [first, second] = meta.segments[kind];
+      return ((second!['last_rtp_unix_timestamp'] as number) - (first!['first_rtp_unix_timestamp'] as number)) / 1000;
+    };
     const [a1, a2] = meta.segments.audio;
-    const spanS = ((a2!['last_rtp_unix_timestamp'] as number) - (a1!['first_rtp_unix_timestamp'] as number)) / 1000;
     const gapS = ((a2!['first_rtp_unix_timestamp'] as number) - (a1!['last_rtp_unix_timestamp'] as number)) / 1000;
     expect(gapS).toBeGreaterThan(1);
 
@@ -92,8 +97,10 @@ describe('timeline cases on real captures', () => {
     expect(audio.tracks[0]?.segments).toBe(2);
     expect(audio.tracks[0]?.gaps?.gapsFilled).toBe(1);
     expect(video.tracks[0]?.gaps?.gapsFilled).toBe(1);
-    for (const o of [audio, video]) {
-      expect(Math.abs(Number((await ffprobe(o.file)).format.duration) - spanS)).toBeLessThan(0.4);
+    for (const [o, kind] of [[audio, 'audio'], [video, 'video']] as const) {
+      // Loose against arrivals: placement follows ffmpeg's sender reports, which carry each
+      // process's start-up latency; exactness is checked against the unfilled file below.
+      expect(Math.abs(Number((await ffprobe(o.file)).format.duration) - spanOf(kind)), kind).toBeLessThan(1);
       expect(await ffmpegDecodeErrors(o.file)).toBe('');
     }
     // In the middle of the gap the picture is black; before it, the test pattern is not.
@@ -104,7 +111,8 @@ describe('timeline cases on real captures', () => {
     const r2 = await run(['raw', 'extract-video', '--output', bare, '--user-id', 'alice', '--fill-gaps', 'false']);
     const v2 = r2.outputs.find((o) => o.file.includes('alice_s1_video_only'))!;
     expect(v2.tracks[0]?.gaps).toBeUndefined();
-    expect(Math.abs(Number((await ffprobe(v2.file)).format.duration) - spanS)).toBeLessThan(0.4);
+    // Without filling, the second segment still starts where it started: same duration.
+    expect(Math.abs(Number((await ffprobe(v2.file)).format.duration) - Number((await ffprobe(video.file)).format.duration))).toBeLessThan(0.05);
   });
 
   it('a participant with two sessions gets one file per session, and both are in the mix', async () => {
@@ -151,6 +159,7 @@ describe('timeline cases on real captures', () => {
   });
 
   it('sequence numbers and RTP timestamps that wrap mid-stream change nothing', async () => {
+    const baseline = await run(['raw', 'mux-av', '--output', path.join(dir, 'nowrap'), '--user-id', 'carol']);
     const dirOf = path.join(root, 'carol', 's4');
     const meta = await readSession(dirOf);
     const shift: Record<'audio' | 'video', number> = { audio: 0, video: 0 };
@@ -178,7 +187,11 @@ describe('timeline cases on real captures', () => {
       expect(t.stats.late, t.kind).toBe(0);
       expect(t.stats.discontinuities, t.kind).toBe(0);
     }
-    expect(Math.abs(Number((await ffprobe(o.file)).format.duration) - 2)).toBeLessThan(0.4);
+    const b = baseline.outputs[0]!;
+    expect(o.durationMs).toBe(b.durationMs);
+    expect(o.startOffsetMs).toBe(b.startOffsetMs);
+    expect(o.tracks.map((t) => t.framesWritten)).toEqual(b.tracks.map((t) => t.framesWritten));
+    expect(Number((await ffprobe(o.file)).format.duration)).toBe(Number((await ffprobe(b.file)).format.duration));
     expect(await ffmpegDecodeErrors(o.file)).toBe('');
   });
 
@@ -198,5 +211,19 @@ describe('timeline cases on real captures', () => {
     expect(raw.outputs[0]!.tracks[0]!.stats.dtxFramesInserted).toBe(0);
     expect(raw.outputs[0]!.tracks[0]!.framesWritten).toBe(t.framesWritten - 50);
     expect((await readdir(path.join(dir, 'nodtx'))).length).toBe(1);
+  });
+
+  it('a participant whose computer clock is 3 s off is still placed by the server clock', async () => {
+    const before = await run(['raw', 'extract-audio', '--output', path.join(dir, 'skew-a'), '--user-id', 'carol']);
+    const dirOf = path.join(root, 'carol', 's4');
+    const meta = await readSession(dirOf);
+    for (const seg of [...meta.segments.audio, ...meta.segments.video]) {
+      for (const f of ['first_rtcp_ntp_timestamp', 'last_rtcp_ntp_timestamp']) {
+        if (typeof seg[f] === 'number' && seg[f] !== 0) seg[f] = (seg[f] as number) + 3000;
+      }
+    }
+    await writeSession(dirOf, meta);
+    const after = await run(['raw', 'extract-audio', '--output', path.join(dir, 'skew-b'), '--user-id', 'carol']);
+    expect(after.outputs[0]!.startOffsetMs).toBe(before.outputs[0]!.startOffsetMs);
   });
 });
