@@ -1,0 +1,153 @@
+/**
+ * Computes a segment's timing metadata (`SegmentTiming`) from the packets a recorder
+ * writes into its rtpdump, in arrival order: first/last RTP timestamp and arrival time,
+ * first/last sender report of the stream's SSRC (NTP as integer Unix ms), and for video
+ * the first keyframe's offset from the first packet (the keyframe's time is its first
+ * packet's: same RTP timestamp) and the largest coded size seen.
+ * Used by the ffmpeg capture harness and the synthetic call generator, so both write
+ * metadata that is true of their files by construction.
+ */
+import type { SegmentTiming, TrackType } from '../../src/archive/types.js';
+import { ntpToUnixMs } from '../../src/rtp/ntp-time.js';
+import { parseRtcpCompound } from '../../src/rtp/rtcp.js';
+import type { RtpPacket } from '../../src/rtp/rtp-packet.js';
+import { probeVideoPayload, type VideoCodecName } from './video-packet-probe.js';
+
+export type TrackedCodec = 'opus' | VideoCodecName;
+
+export type SegmentTimingTrackerOptions = {
+  readonly baseFilename: string;
+  readonly codec: TrackedCodec;
+  readonly trackId: string;
+  readonly trackType: TrackType;
+  /** Whether to write the (older, optional) `ssrc` field. Default true. */
+  readonly writeSsrc?: boolean;
+};
+
+type SenderReportPoint = { readonly rtpTimestamp: number; readonly ntpUnixMs: number };
+
+const MIME: Record<TrackedCodec, string> = {
+  opus: 'audio/opus',
+  VP8: 'video/VP8',
+  VP9: 'video/VP9',
+  H264: 'video/H264',
+};
+
+export class SegmentTimingTracker {
+  readonly #options: SegmentTimingTrackerOptions;
+  #first: { packet: RtpPacket; arrivalMs: number } | undefined;
+  #last: { timestamp: number; arrivalMs: number } | undefined;
+  #firstKeyframeArrivalMs: number | undefined;
+  /** RTP timestamp and arrival of the current frame's first packet. */
+  #frame: { timestamp: number; arrivalMs: number } | undefined;
+  #maxSize: { width: number; height: number } | undefined;
+  /** First and last SR per SSRC (SRs may arrive before the first RTP packet). */
+  readonly #reports = new Map<
+    number,
+    { first: SenderReportPoint; last: SenderReportPoint; count: number }
+  >();
+  #rtpPackets = 0;
+  #rtcpPackets = 0;
+  #markers = 0;
+
+  constructor(options: SegmentTimingTrackerOptions) {
+    this.#options = { ...options };
+  }
+
+  get isVideo(): boolean {
+    return this.#options.codec !== 'opus';
+  }
+
+  /** RTP packets seen. */
+  get rtpPackets(): number {
+    return this.#rtpPackets;
+  }
+
+  /** RTCP compounds seen. */
+  get rtcpPackets(): number {
+    return this.#rtcpPackets;
+  }
+
+  /** Packets with the marker bit (video: completed frames). */
+  get markedPackets(): number {
+    return this.#markers;
+  }
+
+  /** Sender reports seen for the stream's SSRC (all SSRCs before the first RTP packet). */
+  get senderReports(): number {
+    let n = 0;
+    for (const [ssrc, r] of this.#reports)
+      if (this.#first === undefined || ssrc === this.#first.packet.ssrc) n += r.count;
+    return n;
+  }
+
+  /** One RTP packet, arrived at `arrivalMs` (integer Unix ms). */
+  addRtp(packet: RtpPacket, arrivalMs: number): void {
+    this.#rtpPackets += 1;
+    if (packet.marker) this.#markers += 1;
+    this.#first ??= { packet, arrivalMs };
+    this.#last = { timestamp: packet.timestamp, arrivalMs };
+    if (this.#options.codec === 'opus') return;
+    if (this.#frame?.timestamp !== packet.timestamp)
+      this.#frame = { timestamp: packet.timestamp, arrivalMs };
+    const probe = probeVideoPayload(this.#options.codec, packet.payload);
+    // A keyframe starts with its frame's first packet (H264: parameter sets before the IDR).
+    if (probe.keyframe) this.#firstKeyframeArrivalMs ??= this.#frame.arrivalMs;
+    if (probe.width !== undefined && probe.height !== undefined) {
+      const max = this.#maxSize;
+      if (max === undefined || probe.width * probe.height > max.width * max.height) {
+        this.#maxSize = { width: probe.width, height: probe.height };
+      }
+    }
+  }
+
+  /** One RTCP compound as captured. Throws ParseError when it is malformed. */
+  addRtcp(bytes: Uint8Array): void {
+    this.#rtcpPackets += 1;
+    for (const p of parseRtcpCompound(bytes)) {
+      if (p.type !== 'sr' || (p.ntpSeconds === 0 && p.ntpFraction === 0)) continue;
+      const point = {
+        rtpTimestamp: p.rtpTimestamp,
+        ntpUnixMs: Math.round(ntpToUnixMs(p.ntpSeconds, p.ntpFraction)),
+      };
+      const seen = this.#reports.get(p.ssrc);
+      if (seen === undefined) {
+        this.#reports.set(p.ssrc, { first: point, last: point, count: 1 });
+      } else {
+        seen.last = point;
+        seen.count += 1;
+      }
+    }
+  }
+
+  /** The segment's timing; RangeError when no RTP packet was seen. */
+  finish(): SegmentTiming {
+    const first = this.#first;
+    const last = this.#last;
+    if (first === undefined || last === undefined) {
+      throw new RangeError(`segment ${this.#options.baseFilename} has no RTP packets`);
+    }
+    const sr = this.#reports.get(first.packet.ssrc);
+    const video = this.isVideo;
+    return {
+      baseFilename: this.#options.baseFilename,
+      codec: MIME[this.#options.codec],
+      trackId: this.#options.trackId,
+      trackType: this.#options.trackType,
+      firstRtpRtpTimestamp: first.packet.timestamp,
+      lastRtpRtpTimestamp: last.timestamp,
+      firstRtpUnixTimestamp: first.arrivalMs,
+      lastRtpUnixTimestamp: last.arrivalMs,
+      firstRtcpRtpTimestamp: sr?.first.rtpTimestamp,
+      firstRtcpNtpTimestamp: sr?.first.ntpUnixMs,
+      lastRtcpRtpTimestamp: sr?.last.rtpTimestamp,
+      lastRtcpNtpTimestamp: sr?.last.ntpUnixMs,
+      firstKeyFrameOffsetMs:
+        video && this.#firstKeyframeArrivalMs !== undefined
+          ? this.#firstKeyframeArrivalMs - first.arrivalMs
+          : undefined,
+      maxFrameDimension: video ? this.#maxSize : undefined,
+      ssrc: this.#options.writeSsrc === false ? undefined : first.packet.ssrc,
+    };
+  }
+}

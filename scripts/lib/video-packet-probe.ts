@@ -1,0 +1,111 @@
+/**
+ * What a recorder learns about a video stream from single RTP payloads, without
+ * reassembling frames: whether a packet starts a keyframe, and the coded size when the
+ * packet carries it (VP8/VP9 keyframe headers, H264 SPS).
+ *
+ * - VP8: S = 1 and PID = 0 start a frame; the payload header's P bit is 0 on keyframes
+ *   (RFC 7741 §4.3, RFC 6386 §9.1).
+ * - VP9: B = 1 starts a frame; the keyframe flag comes from the VP9 frame header, not the
+ *   descriptor's P bit (ffmpeg 5.1's packetizer never sets P). Sizes also come from the
+ *   scalability structure when it carries them (RFC 9628 §4.2).
+ * - H264: an IDR slice (NAL type 5) alone, inside STAP-A (24) or starting a FU-A (28);
+ *   sizes from an SPS (type 7) alone or inside STAP-A (RFC 6184 §5.6–§5.8).
+ */
+import {
+  parseH264Sps,
+  parseVp8Descriptor,
+  parseVp8FrameHeader,
+  parseVp9Descriptor,
+  parseVp9FrameHeader,
+} from '../../src/media/depacketize/index.js';
+import { TapedeckError } from '../../src/errors.js';
+
+export type VideoCodecName = 'VP8' | 'VP9' | 'H264';
+
+export type VideoPacketProbe = {
+  /** The packet starts (or, for H264, carries) a keyframe. */
+  readonly keyframe: boolean;
+  readonly width?: number;
+  readonly height?: number;
+};
+
+const NONE: VideoPacketProbe = { keyframe: false };
+
+/** Probes one RTP payload of `codec`; malformed payloads probe as "nothing learned". */
+export function probeVideoPayload(codec: VideoCodecName, payload: Uint8Array): VideoPacketProbe {
+  switch (codec) {
+    case 'VP8':
+      return probeVp8(payload);
+    case 'VP9':
+      return probeVp9(payload);
+    case 'H264':
+      return probeH264(payload);
+  }
+}
+
+function probeVp8(payload: Uint8Array): VideoPacketProbe {
+  const d = parseVp8Descriptor(payload);
+  if (d === undefined || !d.startOfPartition || d.partitionIndex !== 0) return NONE;
+  const header = parseVp8FrameHeader(payload.subarray(d.headerLength));
+  if (header === undefined) return NONE;
+  return header.keyframe && header.width !== undefined && header.height !== undefined
+    ? { keyframe: true, width: header.width, height: header.height }
+    : { keyframe: header.keyframe };
+}
+
+function probeVp9(payload: Uint8Array): VideoPacketProbe {
+  const d = parseVp9Descriptor(payload);
+  if (d === undefined) return NONE;
+  const layer = d.layerSizes?.at(-1);
+  const sized = layer === undefined ? {} : { width: layer.width, height: layer.height };
+  if (!d.beginsFrame) return { keyframe: false, ...sized };
+  try {
+    const h = parseVp9FrameHeader(payload.subarray(d.headerLength));
+    if (h.keyframe && h.width !== undefined && h.height !== undefined) {
+      return { keyframe: true, width: h.width, height: h.height };
+    }
+    return { keyframe: h.keyframe, ...sized };
+  } catch (error) {
+    if (error instanceof TapedeckError) return { keyframe: false, ...sized };
+    throw error;
+  }
+}
+
+function probeH264(payload: Uint8Array): VideoPacketProbe {
+  const first = payload[0];
+  if (first === undefined) return NONE;
+  const type = first & 0x1f;
+  if (type === 28) {
+    // FU-A: FU indicator, then FU header S|E|R|type.
+    const fu = payload[1];
+    return { keyframe: fu !== undefined && (fu & 0x80) !== 0 && (fu & 0x1f) === 5 };
+  }
+  const nals: Uint8Array[] = [];
+  if (type === 24) {
+    let at = 1;
+    while (at + 2 <= payload.byteLength) {
+      const size = (payload[at]! << 8) | payload[at + 1]!;
+      at += 2;
+      if (size === 0 || at + size > payload.byteLength) break;
+      nals.push(payload.subarray(at, at + size));
+      at += size;
+    }
+  } else if (type >= 1 && type <= 23) {
+    nals.push(payload);
+  }
+  let keyframe = false;
+  let size: { width: number; height: number } | undefined;
+  for (const nal of nals) {
+    const nalType = nal[0]! & 0x1f;
+    if (nalType === 5) keyframe = true;
+    if (nalType === 7) {
+      try {
+        const sps = parseH264Sps(nal);
+        size = { width: sps.width, height: sps.height };
+      } catch (error) {
+        if (!(error instanceof TapedeckError)) throw error;
+      }
+    }
+  }
+  return size === undefined ? { keyframe } : { keyframe, ...size };
+}
