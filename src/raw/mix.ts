@@ -10,6 +10,7 @@ import { AudioMixer, type MixerInput } from '../media/audio/mixer.js';
 import { writeMp3 } from '../media/audio/mp3-writer.js';
 import { decodeOpusStream, type OpusPacket } from '../media/audio/opus-decode.js';
 import { PCM_SAMPLE_RATE } from '../media/audio/pcm-block.js';
+import { opusPacketInfo } from '../media/opus/toc.js';
 import { peek } from './peek.js';
 import type { Placement } from './placement.js';
 import type { OutputRecord, TrackSummary } from './report.js';
@@ -60,15 +61,25 @@ export async function mixCallAudio(
   const live = heads.flatMap((h, i) => (h.first ? [{ ...h, first: h.first, reader: readers[i] as TrackFrames }] : []));
   if (live.length === 0) return undefined;
   const originMs = Math.min(...live.map((h) => h.first.timeMs));
-  const decoded = live.map((h) => decodeOpusStream(toPackets(h.stream, originMs), { channels: 2 }));
+  // A call of mono voices mixes to mono (no information lost, half the work); any stereo
+  // input (by its first packet's TOC) makes the mix stereo.
+  const channels = live.some((h) => opusPacketInfo(h.first.data)?.stereo === true) ? 2 : 1;
+  const decoded = live.map((h) => decodeOpusStream(toPackets(h.stream, originMs), { channels }));
   const inputs: MixerInput[] = live.map((h, i) => ({
     startFrames: Math.round((h.first.timeMs - originMs) * SAMPLES_PER_MS),
     blocks: (decoded[i] as (typeof decoded)[number]).blocks,
   }));
-  const mixer = new AudioMixer({ inputs, channels: 2, ...(options.signal ? { signal: options.signal } : {}) });
+  const mixer = new AudioMixer({
+    inputs,
+    channels,
+    // One-second blocks: the MP3 encoder runs in a worker, and each block is one message to
+    // it; 20 ms blocks made encoding 2× slower (measured: 12.4 s vs 5.9 s for 10 min stereo).
+    blockFrames: PCM_SAMPLE_RATE,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const result = await writeMp3(mixer, {
     path: path.join(options.outputDir, options.fileName),
-    channels: 2,
+    channels,
     bitrateKbps: options.bitrateKbps ?? 128,
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -41,7 +41,7 @@ export type RawOperationOptions = OpenCallOptions & {
   readonly onProgress?: (event: ProgressEvent) => void;
 };
 
-type Task = { readonly name: string; run(): Promise<OutputRecord | undefined> };
+type Task = { readonly name: string; readonly heavy?: boolean; run(): Promise<OutputRecord | undefined> };
 
 function extension(options: RawOperationOptions): string {
   return options.container === 'webm' ? 'webm' : 'mkv';
@@ -98,6 +98,7 @@ function mixTask(call: OpenCall, options: RawOperationOptions): Task[] {
   return [
     {
       name,
+      heavy: true,
       run: () =>
         mixCallAudio(tracks, call.placement, {
           outputDir: options.output,
@@ -118,7 +119,11 @@ async function run(options: RawOperationOptions, plan: (call: OpenCall) => Task[
     const tasks = plan(call);
     const report = emptyReport();
     const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
-    const results = await runBounded(tasks, concurrency, async (task) => {
+    // The mix is the longest task (it decodes every microphone): start it first so it does
+    // not become the tail. Results keep the plan's order.
+    const order = tasks.map((_, i) => i).sort((a, b) => Number(tasks[b]?.heavy ?? false) - Number(tasks[a]?.heavy ?? false));
+    const ordered = await runBounded(order, concurrency, async (index) => {
+      const task = tasks[index] as Task;
       try {
         return { ok: await task.run() };
       } catch (error) {
@@ -126,7 +131,9 @@ async function run(options: RawOperationOptions, plan: (call: OpenCall) => Task[
         return { failure: { output: task.name, code: e.code, message: e.message } };
       }
     });
+    const results = order.map((_, i) => ordered[order.indexOf(i)]);
     for (const r of results) {
+      if (!r) continue;
       if ('failure' in r) report.failures.push(r.failure);
       else if (r.ok) report.outputs.push(r.ok);
     }
