@@ -3,7 +3,8 @@
  * folder: `<folder>/<base_filename>.rtpdump` and `.sdp`. Never by substring search across
  * the tree (the reference CLI's way, where `audio_1` matches `audio_10` and other users'
  * files). Only when the file is not next to the metadata does an exact basename match
- * elsewhere count, and only if it is the one file with that name in the archive.
+ * elsewhere count: only if it is the one file with that name outside other sessions'
+ * folders (a folder with timing metadata belongs to that session alone).
  */
 import { posix } from 'node:path';
 import { TapedeckError } from '../errors.js';
@@ -21,9 +22,12 @@ export function isTimingMetadataFile(rel: string): boolean {
 export class ArchiveFileIndex {
   readonly #files: ReadonlySet<string>;
   readonly #byName = new Map<string, string[]>();
+  /** Folders holding timing metadata: each belongs to its own session. */
+  readonly #sessionFolders = new Set<string>();
 
   constructor(files: readonly string[]) {
     this.#files = new Set(files);
+    for (const rel of files) if (isTimingMetadataFile(rel)) this.#sessionFolders.add(posix.dirname(rel));
     for (const rel of files) {
       const name = posix.basename(rel);
       const list = this.#byName.get(name);
@@ -45,7 +49,8 @@ export class ArchiveFileIndex {
     const folder = posix.dirname(metadataRel);
     const beside = folder === '.' ? fileName : `${folder}/${fileName}`;
     if (this.#files.has(beside)) return beside;
-    const elsewhere = this.#byName.get(fileName) ?? [];
+    // Another session's folder never lends a file: its audio_1.rtpdump is that session's.
+    const elsewhere = (this.#byName.get(fileName) ?? []).filter((f) => !this.#sessionFolders.has(posix.dirname(f)));
     if (elsewhere.length === 1 && elsewhere[0] !== undefined) return elsewhere[0];
     const prefix = `${metadataRel}: segment ${segmentName} refers to ${fileName}`;
     if (elsewhere.length === 0)

@@ -14,6 +14,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s) => io.stderr.write(s.replace(/^error: /, 'INVALID_ARGUMENT: ')),
     });
   const state = { exitCode: 0 };
   registerRawCommands(program, io, state);

@@ -2,7 +2,7 @@
  * `tapedeck raw …`: argument parsing and output only; the work is in src/raw.
  * Flags and defaults follow the public reference tool for this archive format.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ERROR_CATALOG, TapedeckError, type ErrorCode } from '../errors.js';
 import { renderTrackList, type ListFormat } from '../raw/list-tracks.js';
 import { openCall, type RawInput, type TrackFilter } from '../raw/open-call.js';
@@ -42,7 +42,7 @@ type OutputFlags = CommonFlags & {
 function parseBool(value: string): boolean {
   if (/^(true|1|yes)$/i.test(value)) return true;
   if (/^(false|0|no)$/i.test(value)) return false;
-  throw new TapedeckError('INVALID_ARGUMENT', `expected true or false, got "${value}"`);
+  throw new InvalidArgumentError('expected true or false'); // commander names the option and the value
 }
 
 function inputOf(flags: CommonFlags): RawInput {

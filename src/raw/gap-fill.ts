@@ -41,6 +41,8 @@ const AUDIO_FRAME_MS = 20;
 /** Holes shorter than this are jitter, not gaps. */
 const AUDIO_MIN_GAP_MS = 40;
 const VIDEO_MIN_GAP_MS = 250;
+/** Frame intervals longer than this are holes, not the stream's frame rate. */
+const MAX_VIDEO_FRAME_MS = 200;
 
 type Filler = (fromMs: number, toMs: number) => TimedFrame[] | string;
 
@@ -66,7 +68,7 @@ function makeFiller(options: GapFillOptions): Filler {
     const data = blackVp8KeyFrame(width, height);
     return (fromMs, toMs) => {
       const out: TimedFrame[] = [];
-      for (let t = fromMs; t < toMs; t += interval) {
+      for (let t = fromMs; t <= toMs; t += interval) {
         out.push({ ...base, timestampTicks: 0, data, width, height, timeMs: t });
       }
       return out;
@@ -76,7 +78,7 @@ function makeFiller(options: GapFillOptions): Filler {
     const black = blackH264({ width, height });
     return (fromMs, toMs) => {
       const out: TimedFrame[] = [];
-      for (let t = fromMs, first = true; t < toMs; t += interval, first = false) {
+      for (let t = fromMs, first = true; t <= toMs; t += interval, first = false) {
         out.push({
           ...base,
           keyframe: first,
@@ -98,6 +100,8 @@ export class GapFiller {
   readonly report: GapFillReport = { gapsFilled: 0, filledMs: 0, notFilled: [] };
   readonly #options: GapFillOptions;
   readonly #fill: Filler;
+  /** The video stream's frame interval, as last measured (30 fps until then). */
+  #videoFrameMs = 1000 / 30;
 
   constructor(options: GapFillOptions) {
     this.#options = options;
@@ -108,21 +112,37 @@ export class GapFiller {
     const o = this.#options;
     const audio = o.codec === 'opus';
     const minGap = audio ? AUDIO_MIN_GAP_MS : VIDEO_MIN_GAP_MS;
+    let last: TimedFrame | undefined;
     let endMs: number | undefined;
-    let lastSegment: number | undefined;
     for await (const frame of frames) {
+      if (last && last.segmentIndex === frame.segmentIndex && !audio) {
+        // The stream's own frame interval, so fill frames sit on its grid.
+        const delta = frame.timeMs - last.timeMs;
+        if (delta >= 5 && delta <= MAX_VIDEO_FRAME_MS) this.#videoFrameMs = delta;
+      }
       const from = endMs ?? o.fromMs;
-      const segmentChanged = lastSegment !== undefined && frame.segmentIndex !== lastSegment;
+      const segmentChanged = last !== undefined && frame.segmentIndex !== last.segmentIndex;
       const wanted = endMs === undefined ? o.fromMs !== undefined : segmentChanged && o.betweenSegments;
-      if (wanted && from !== undefined && frame.timeMs - from >= minGap) yield* this.#emit(from, frame.timeMs);
+      if (wanted && from !== undefined && frame.timeMs - from >= minGap) {
+        yield* this.#emit(from, this.#fillEnd(frame.timeMs));
+      }
       yield frame;
-      lastSegment = frame.segmentIndex;
+      last = frame;
       endMs = frame.timeMs + this.#durationMs(frame);
     }
-    if (o.toMs !== undefined && (endMs ?? o.fromMs) !== undefined) {
-      const from = (endMs ?? o.fromMs) as number;
-      if (o.toMs - from >= minGap) yield* this.#emit(from, o.toMs);
+    const from = endMs ?? o.fromMs;
+    if (o.toMs !== undefined && from !== undefined && o.toMs - from >= minGap) {
+      yield* this.#emit(from, o.toMs);
     }
+  }
+
+  /**
+   * Fill frames stop short of the next real frame: audio frames must end by it; video
+   * frames keep at least one frame interval from it (players and muxers that snap times
+   * to the frame rate would otherwise see two pictures at one instant).
+   */
+  #fillEnd(nextMs: number): number {
+    return this.#options.codec === 'opus' ? nextMs : nextMs - this.#videoFrameMs;
   }
 
   #durationMs(frame: TimedFrame): number {
@@ -130,7 +150,7 @@ export class GapFiller {
       const ticksPerMs = this.#options.clockRate / 1000;
       return frame.durationTicks !== undefined ? frame.durationTicks / ticksPerMs : AUDIO_FRAME_MS;
     }
-    return 1000 / 30;
+    return this.#videoFrameMs;
   }
 
   *#emit(fromMs: number, toMs: number): Generator<TimedFrame> {

@@ -45,7 +45,7 @@ export async function openCall(options: OpenCallOptions): Promise<OpenCall> {
   try {
     const model = await loadCallModel(archive.root);
     const tracks = filterTracks(model, options.filter ?? {});
-    const placement = await placeTracks(model);
+    const placement = await placeTracks(model, archive.root);
     return { model, tracks, placement, close: () => archive.cleanup() };
   } catch (error) {
     await archive.cleanup();

@@ -5,6 +5,7 @@
  * per segment. See src/media/timeline/segment-clock.ts for the rules.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { CallModel, Segment, Track } from '../archive/types.js';
 import { TapedeckError } from '../errors.js';
 import {
@@ -19,6 +20,8 @@ import type { ResolvedCodec } from '../sdp/types.js';
 
 export type PlacedSegment = {
   readonly segment: Segment;
+  /** The rtpdump's path inside the archive, for messages. */
+  readonly displayName: string;
   readonly codec: ResolvedCodec;
   readonly clockInput: SegmentClockInput;
   readonly clock: SegmentClock;
@@ -33,17 +36,27 @@ export type Placement = {
   endOf(track: Track): number;
 };
 
-export async function loadSegmentCodec(segment: Segment): Promise<ResolvedCodec> {
+/** Reads a segment's SDP and resolves its codec; errors name the file (`sdpName`). */
+export async function loadSegmentCodec(segment: Segment, sdpName = segment.sdpPath): Promise<ResolvedCodec> {
   let text: string;
   try {
     text = await readFile(segment.sdpPath, 'utf8');
   } catch (error) {
-    throw new TapedeckError('INPUT_NOT_FOUND', `${segment.sdpPath}: cannot read SDP`, { cause: error });
+    throw new TapedeckError('INPUT_NOT_FOUND', `${sdpName}: cannot read SDP`, { cause: error });
   }
-  const sdp = parseSdp(text);
-  const media = sdp.media[0];
-  if (!media) throw new TapedeckError('SDP_INVALID', `${segment.sdpPath}: SDP without media`);
-  return resolveCodec(media);
+  try {
+    const media = parseSdp(text).media[0];
+    if (!media) throw new TapedeckError('SDP_INVALID', 'SDP without media');
+    return resolveCodec(media);
+  } catch (error) {
+    throw inFile(sdpName, error);
+  }
+}
+
+/** The same error, its message prefixed with the file it is about. */
+export function inFile(name: string, error: unknown): unknown {
+  if (!(error instanceof TapedeckError) || error.code === 'ABORTED') return error;
+  return new TapedeckError(error.code, `${name}: ${error.message}`, { cause: error });
 }
 
 function clockInputOf(segment: Segment, clockRate: number): SegmentClockInput {
@@ -65,11 +78,16 @@ function sessionKey(track: Track): string {
   return JSON.stringify([track.userId, track.sessionId]);
 }
 
-/** Places the given tracks (and, for session offsets, every track of their sessions). */
-export async function placeTracks(model: CallModel): Promise<Placement> {
+/**
+ * Places the given tracks (and, for session offsets, every track of their sessions).
+ * `root` is the archive's folder; messages name files relative to it.
+ */
+export async function placeTracks(model: CallModel, root: string): Promise<Placement> {
   const codecs = new Map<Segment, ResolvedCodec>();
   for (const track of model.tracks) {
-    for (const segment of track.segments) codecs.set(segment, await loadSegmentCodec(segment));
+    for (const segment of track.segments) {
+      codecs.set(segment, await loadSegmentCodec(segment, path.relative(root, segment.sdpPath)));
+    }
   }
   const inputs = new Map<Segment, SegmentClockInput>();
   const bySession = new Map<string, SegmentClockInput[]>();
@@ -96,7 +114,8 @@ export async function placeTracks(model: CallModel): Promise<Placement> {
       track.segments.map((segment) => {
         const codec = codecs.get(segment) as ResolvedCodec;
         const clockInput = inputs.get(segment) as SegmentClockInput;
-        return { segment, codec, clockInput, clock: segmentClock(clockInput, offset) };
+        const displayName = path.relative(root, segment.rtpdumpPath);
+        return { segment, displayName, codec, clockInput, clock: segmentClock(clockInput, offset) };
       }),
     );
   }

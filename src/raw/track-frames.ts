@@ -16,7 +16,7 @@ import { ReorderBuffer } from '../media/reorder/reorder-buffer.js';
 import { emptyStats, type CodecName, type Depacketizer, type EncodedFrame, type OrderedPacket, type PacketStats } from '../media/types.js';
 import { parseRtpPacket, type RtpPacket } from '../rtp/rtp-packet.js';
 import { readRtpdump } from '../rtpdump/read-rtpdump.js';
-import type { PlacedSegment } from './placement.js';
+import { inFile, type PlacedSegment } from './placement.js';
 
 /** A frame placed on the call timeline. */
 export type TimedFrame = EncodedFrame & {
@@ -120,9 +120,10 @@ export class TrackFrames {
     for (const [index, placed] of this.#segments.entries()) {
       // Each segment is a new stream (new SSRC or republish): video starts at its keyframe.
       let seenKeyframe = this.track.kind === 'audio';
-      for await (const frame of this.#segmentFrames(placed, index, (bytes) => {
+      const frames = this.#segmentFrames(placed, index, (bytes) => {
         this.#options.onProgress?.(done + bytes, total);
-      })) {
+      });
+      for await (const frame of withFileName(placed.displayName, frames)) {
         if (!seenKeyframe) {
           if (!frame.keyframe) {
             this.stats.framesBeforeKeyframe++;
@@ -243,4 +244,13 @@ export class TrackFrames {
 function spanTicks(placed: PlacedSegment): number {
   const c = placed.clockInput;
   return Math.max(0, tsDelta(c.firstRtpTimestamp, c.lastRtpTimestamp));
+}
+
+/** Prefixes errors from reading a segment with the segment's file name. */
+async function* withFileName<T>(name: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw inFile(name, error);
+  }
 }

@@ -212,6 +212,11 @@ export function planParticipant(p: CaptureParticipantSpec, i: number): PlannedJo
         ...encoderArgs(planned),
         '-sdp_file',
         sdpPath,
+        // Sender reports on the capture clock (the moment this sender was started), as a
+        // WebRTC sender's are; without it ffmpeg anchors them when its output opens, after
+        // an encoder start-up that varies with machine load. See the avSync job below.
+        '-start_time_realtime',
+        String(Date.now() * 1000),
         ...rtpOutputArgs({
           payloadType: planned.payloadType,
           ssrc: planned.ssrc,

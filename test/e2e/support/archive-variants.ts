@@ -36,8 +36,12 @@ export async function editMetadata(file: string, edit: (doc: MetadataJson) => vo
 /** `<root>/<user>/<session>/timing_metadata.json` for every session folder, sorted. */
 export async function sessionMetadataFiles(root: string): Promise<string[]> {
   const found: string[] = [];
-  for (const user of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-    for (const session of (await readdir(path.join(root, user.name), { withFileTypes: true })).filter((d) => d.isDirectory())) {
+  for (const user of (await readdir(root, { withFileTypes: true })).filter((d) =>
+    d.isDirectory(),
+  )) {
+    for (const session of (
+      await readdir(path.join(root, user.name), { withFileTypes: true })
+    ).filter((d) => d.isDirectory())) {
       found.push(path.join(root, user.name, session.name, 'timing_metadata.json'));
     }
   }
@@ -62,7 +66,11 @@ export const PREFIXED_NAMING: FlattenNaming = {
  * every segment's rtpdump and sdp renamed by `naming.base`, each session's metadata named
  * by `naming.metadata` with `base_filename` updated.
  */
-export async function flattenToReferenceVariant(root: string, to: string, naming: FlattenNaming = PREFIXED_NAMING): Promise<void> {
+export async function flattenToReferenceVariant(
+  root: string,
+  to: string,
+  naming: FlattenNaming = PREFIXED_NAMING,
+): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const file of await sessionMetadataFiles(root)) {
     const doc = await readMetadata(file);
@@ -71,11 +79,19 @@ export async function flattenToReferenceVariant(root: string, to: string, naming
     for (const segment of [...doc.segments.audio, ...doc.segments.video]) {
       const renamed = naming.base(user, session, segment.base_filename);
       for (const ext of ['rtpdump', 'sdp']) {
-        await cp(path.join(path.dirname(file), `${segment.base_filename}.${ext}`), path.join(to, `${renamed}.${ext}`), { errorOnExist: true, force: false });
+        await cp(
+          path.join(path.dirname(file), `${segment.base_filename}.${ext}`),
+          path.join(to, `${renamed}.${ext}`),
+          { errorOnExist: true, force: false },
+        );
       }
       segment.base_filename = renamed;
     }
-    await writeFile(path.join(to, naming.metadata(user, session)), `${JSON.stringify(doc, null, 2)}\n`, { flag: 'wx' });
+    await writeFile(
+      path.join(to, naming.metadata(user, session)),
+      `${JSON.stringify(doc, null, 2)}\n`,
+      { flag: 'wx' },
+    );
   }
 }
 
@@ -91,7 +107,8 @@ async function filesUnder(dir: string): Promise<string[]> {
 /** Zips every file under `root` as it is (unlike the archive writer, a root manifest.json is kept). */
 export async function zipTreeAsIs(root: string, out: string): Promise<void> {
   const zip = new yazl.ZipFile();
-  for (const rel of await filesUnder(root)) zip.addFile(path.join(root, ...rel.split('/')), rel, { mtime: new Date(2000, 0, 1) });
+  for (const rel of await filesUnder(root))
+    zip.addFile(path.join(root, ...rel.split('/')), rel, { mtime: new Date(2000, 0, 1) });
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(out, { flags: 'wx' }));
 }

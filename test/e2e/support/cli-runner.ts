@@ -35,14 +35,21 @@ export type ProcessOptions = {
 };
 
 /** `node bin/tapedeck.js …args` from the repository root. */
-export function runCliProcess(args: readonly string[], options: ProcessOptions = {}): Promise<CliRun> {
+export function runCliProcess(
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -69,7 +76,10 @@ export function stderrLines(run: CliRun): string[] {
  * `CODE: message` (the message matched by the pattern, or equal to the string), in order,
  * with no stack trace, and that the exit code is the first code's catalog exit code.
  */
-export function expectFailure(run: CliRun, ...failures: readonly [ErrorCode, string | RegExp][]): void {
+export function expectFailure(
+  run: CliRun,
+  ...failures: readonly [ErrorCode, string | RegExp][]
+): void {
   const lines = stderrLines(run);
   expect(lines, run.stderr).toHaveLength(failures.length);
   failures.forEach(([code, message], i) => {

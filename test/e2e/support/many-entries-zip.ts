@@ -13,7 +13,8 @@ const DOS_DATE_1980_01_01 = (0 << 9) | (1 << 5) | 1;
 const REGULAR_FILE_0644 = (0o100644 << 16) >>> 0;
 
 export function manyEntriesZip(count: number): Buffer {
-  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new RangeError(`count must be a positive integer, got ${count}`);
   const names = Array.from({ length: count }, (_, i) => Buffer.from(`f${i}`, 'ascii'));
   const localBytes = names.reduce((n, name) => n + 30 + name.byteLength, 0);
   const centralBytes = names.reduce((n, name) => n + 46 + name.byteLength, 0);

@@ -9,18 +9,31 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export type ProbeResult = {
-  readonly streams: readonly { readonly codec_name: string; readonly codec_type: string; readonly width?: number; readonly height?: number }[];
+  readonly streams: readonly {
+    readonly codec_name: string;
+    readonly codec_type: string;
+    readonly width?: number;
+    readonly height?: number;
+  }[];
   readonly format: { readonly format_name: string; readonly duration: string };
 };
 
 export async function ffprobe(file: string): Promise<ProbeResult> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { maxBuffer: 16 << 20 });
+  const { stdout } = await run(
+    'ffprobe',
+    ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file],
+    { maxBuffer: 16 << 20 },
+  );
   return JSON.parse(stdout) as ProbeResult;
 }
 
 /** Whatever a full decode prints at `-v error` (empty for a clean file). */
 export async function decodeErrors(file: string): Promise<string> {
-  const { stdout, stderr } = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { maxBuffer: 16 << 20 });
+  const { stdout, stderr } = await run(
+    'ffmpeg',
+    ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'],
+    { maxBuffer: 16 << 20 },
+  );
   return stdout + stderr;
 }
 

@@ -16,7 +16,10 @@ export async function snapshotTree(dir: string): Promise<Map<string, string>> {
     const info = await lstat(path.join(dir, entry));
     const type = info.isDirectory() ? 'd' : info.isFile() ? 'f' : info.isSymbolicLink() ? 'l' : '?';
     // A directory's mtime changes whenever an entry is created and removed in it: not compared.
-    out.set(entry.split(path.sep).join('/'), type === 'd' ? 'd' : `${type} ${info.size} ${info.mtimeMs}`);
+    out.set(
+      entry.split(path.sep).join('/'),
+      type === 'd' ? 'd' : `${type} ${info.size} ${info.mtimeMs}`,
+    );
   }
   return out;
 }
@@ -33,13 +36,16 @@ export async function guardTree(dir: string): Promise<WriteGuard> {
   const before = await snapshotTree(dir);
   return {
     async expectUnchangedExcept(output?: string): Promise<void> {
-      const rel = output === undefined ? undefined : path.relative(dir, output).split(path.sep).join('/');
+      const rel =
+        output === undefined ? undefined : path.relative(dir, output).split(path.sep).join('/');
       if (rel !== undefined && (rel.startsWith('..') || path.isAbsolute(rel))) {
         throw new RangeError(`output ${output} is not inside the guarded ${dir}`);
       }
-      const inOutput = (p: string): boolean => rel !== undefined && (p === rel || p.startsWith(`${rel}/`));
+      const inOutput = (p: string): boolean =>
+        rel !== undefined && (p === rel || p.startsWith(`${rel}/`));
       const after = await snapshotTree(dir);
-      const strip = (m: Map<string, string>): [string, string][] => [...m].filter(([p]) => !inOutput(p));
+      const strip = (m: Map<string, string>): [string, string][] =>
+        [...m].filter(([p]) => !inOutput(p));
       expect(strip(after)).toEqual(strip(before));
     },
   };
