@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.cache/**', 'bin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/.cache/**', 'bin/**', '.scratch/**', '.cache/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -132,7 +132,7 @@ describe('timeline cases on real captures', () => {
       });
       const seg = meta.segments[kind][0]!;
       for (const f of ['first_rtp_rtp_timestamp', 'last_rtp_rtp_timestamp', 'first_rtcp_rtp_timestamp', 'last_rtcp_rtp_timestamp']) {
-        if (typeof seg[f] === 'number' && seg[f] !== 0) seg[f] = ((seg[f] as number) + shift[kind]) >>> 0;
+        if (typeof seg[f] === 'number' && seg[f] !== 0) seg[f] = ((seg[f]) + shift[kind]) >>> 0;
       }
     }
     await writeSession(dirOf, meta);
@@ -176,7 +176,7 @@ describe('timeline cases on real captures', () => {
     const meta = await readSession(dirOf);
     for (const seg of [...meta.segments.audio, ...meta.segments.video]) {
       for (const f of ['first_rtcp_ntp_timestamp', 'last_rtcp_ntp_timestamp']) {
-        if (typeof seg[f] === 'number' && seg[f] !== 0) seg[f] = (seg[f] as number) + 3000;
+        if (typeof seg[f] === 'number' && seg[f] !== 0) seg[f] = (seg[f]) + 3000;
       }
     }
     await writeSession(dirOf, meta);

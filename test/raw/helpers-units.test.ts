@@ -82,7 +82,7 @@ describe('pairs and listing', () => {
 describe('streaming helpers', () => {
   it('mergeByTime() interleaves by time and prefers the earlier input on ties', async () => {
     async function* gen(times: number[]) {
-      for (const t of times) yield { timeMs: t };
+      for (const t of times) yield await Promise.resolve({ timeMs: t });
     }
     const out: [number, number][] = [];
     for await (const { input, item } of mergeByTime([gen([0, 20, 40]), gen([0, 33, 66])])) out.push([input, item.timeMs]);
