@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // The pure folders import nothing from node:* (DESIGN.md, module map).
-    files: ['src/rtp/**', 'src/sdp/**', 'src/rtpdump/core/**', 'src/media/depacketize/**', 'src/media/reorder/**', 'src/media/timeline/**', 'src/media/opus/**', 'src/media/packetize/**', 'src/lib/**'],
+    files: ['src/rtp/**', 'src/sdp/**', 'src/rtpdump/core/**', 'src/media/depacketize/**', 'src/media/reorder/**', 'src/media/timeline/**', 'src/media/opus/**', 'src/media/packetize/**', 'src/media/h264/**', 'src/lib/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['node:*'] }] },
   },
   {

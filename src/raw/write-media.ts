@@ -9,7 +9,7 @@ import type { Track } from '../archive/types.js';
 import { MediaFileWriter, type TrackSpec } from '../media/mux/media-writer.js';
 import type { CodecName } from '../media/types.js';
 import { GapFiller } from './gap-fill.js';
-import { parameterSetsOf, prependNalUnits } from './h264-parameter-sets.js';
+import { withParameterSets } from './h264-parameter-sets.js';
 import { mergeByTime } from './merge-by-time.js';
 import { peek } from './peek.js';
 import type { Placement } from './placement.js';
@@ -180,7 +180,7 @@ async function* inbandParameterSets(
   for await (const frame of frames) {
     const description = frame.codecDescription ?? reader.codecDescription;
     if (frame.keyframe && frame.synthetic === undefined && description) {
-      yield { ...frame, data: prependNalUnits(parameterSetsOf(description), frame.data) };
+      yield { ...frame, data: withParameterSets(description, frame.data) };
     } else {
       yield frame;
     }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawReport } from '../../src/raw/report.js';
 import { captureWithFfmpeg } from '../helpers/ffmpeg-rtp-capture.js';
-import { runCli } from './lib/run-cli.js';
+import { runCliInProcess as runCli } from './support/cli-runner.js';
 
 let dir: string;
 const VIDEO_DELAY_MS = 500;

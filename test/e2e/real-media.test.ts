@@ -12,7 +12,7 @@ import { writeZipArchive } from '../../src/archive/writer/write-zip.js';
 import type { RawReport } from '../../src/raw/report.js';
 import { captureWithFfmpeg } from '../helpers/ffmpeg-rtp-capture.js';
 import { ffmpegDecodeErrors, ffprobe } from '../media/mux-helpers.js';
-import { runCli } from './lib/run-cli.js';
+import { runCliInProcess as runCli } from './support/cli-runner.js';
 
 let dir: string;
 let zip: string;

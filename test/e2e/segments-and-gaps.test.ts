@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawReport } from '../../src/raw/report.js';
 import { synthesizeCall } from '../../scripts/lib/synth-call.js';
 import { ffmpegDecodeErrors, ffprobe } from '../media/mux-helpers.js';
-import { runCli } from './lib/run-cli.js';
+import { runCliInProcess as runCli } from './support/cli-runner.js';
 
 let dir: string;
 let root: string;

@@ -14,7 +14,7 @@ import { captureWithFfmpeg } from '../helpers/ffmpeg-rtp-capture.js';
 import { ffmpegDecodeErrors, ffprobe } from '../media/mux-helpers.js';
 import { appendSegment, readSession, writeSession } from './lib/metadata-edit.js';
 import { rewriteRtpdump, seeded, type RtpRecord } from './lib/rewrite-rtpdump.js';
-import { runCli } from './lib/run-cli.js';
+import { runCliInProcess as runCli } from './support/cli-runner.js';
 
 let dir: string;
 let root: string;

@@ -15,6 +15,7 @@
  * @see RFC 6184 §5.6 (single NAL), §5.7.1 (STAP-A), §5.8 (FU-A); ITU-T H.264 §7.3.1
  */
 import { ParseError } from '../../errors.js';
+import { toAvcc } from '../h264/avcc.js';
 import type { Depacketizer } from '../types.js';
 import { buildAvcDecoderConfig } from './avc-config.js';
 import { BitReader } from './bit-reader.js';
@@ -47,20 +48,7 @@ function ppsId(nal: Uint8Array): number {
   return id;
 }
 
-/** Writes NAL units as AVCC (4-byte big-endian lengths). */
-export function toAvcc(nals: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const n of nals) size += 4 + n.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let pos = 0;
-  for (const n of nals) {
-    view.setUint32(pos, n.length);
-    out.set(n, pos + 4);
-    pos += 4 + n.length;
-  }
-  return out;
-}
+export { toAvcc };
 
 class H264FrameBuilder implements FrameBuilder {
   #nals: Uint8Array[] = [];

@@ -14,6 +14,7 @@
  * @see ITU-T H.264 §7.3.1, §7.4.1 (NAL units, emulation prevention);
  *      ISO/IEC 14496-15 §5.3.3 (AVCDecoderConfigurationRecord)
  */
+import { toAvcc } from '../../h264/avcc.js';
 
 export const NalType = { NON_IDR_SLICE: 1, IDR_SLICE: 5, SPS: 7, PPS: 8 } as const;
 
@@ -33,17 +34,7 @@ export function nalUnit(nalRefIdc: number, nalUnitType: number, rbsp: Uint8Array
 }
 
 /** NAL units with 4-byte big-endian length prefixes (one AVCC access unit). */
-export function avccAccessUnit(nals: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(nals.reduce((n, nal) => n + 4 + nal.byteLength, 0));
-  const view = new DataView(out.buffer);
-  let pos = 0;
-  for (const nal of nals) {
-    view.setUint32(pos, nal.byteLength);
-    out.set(nal, pos + 4);
-    pos += 4 + nal.byteLength;
-  }
-  return out;
-}
+export const avccAccessUnit = toAvcc;
 
 /** The AVCDecoderConfigurationRecord for one SPS and one PPS NAL unit, 4-byte lengths. */
 export function avcDecoderConfigurationRecord(sps: Uint8Array, pps: Uint8Array): Uint8Array {
