@@ -22,7 +22,14 @@ const fs = require("fs");
 let passed = 0, failed = 0;
 try {
   const r = JSON.parse(fs.readFileSync(".cache/vitest-report.json", "utf8"));
-  passed = r.numPassedTests; failed = r.numFailedTests + (r.numFailedTestSuites || 0) * (r.numTotalTests ? 0 : 1);
+  passed = r.numPassedTests;
+  failed = r.numFailedTests;
+  // A test file that fails before its tests run (an import or a beforeAll) counts once.
+  for (const file of r.testResults) {
+    const ran = file.assertionResults.some((a) => a.status === "passed" || a.status === "failed");
+    if (file.status === "failed" && !ran) failed += 1;
+    else if (file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")) failed += 1;
+  }
   if (!r.success && failed === 0) failed = 1;
 } catch { failed = 1; }
 passed += Number(process.argv[1]); failed += Number(process.argv[2]);

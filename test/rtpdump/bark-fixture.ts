@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 /**
- * rtptools' own sample rtpdump (../shared/fixtures/rtptools-bark.rtp, relative to the repo
+ * rtptools' own sample rtpdump (test/fixtures/rtptools-bark.rtp, copied from the shared
  * root; see the README there for its origin). Values below were read from its bytes.
  */
 export const BARK_PATH = fileURLToPath(
-  new URL('../../../shared/fixtures/rtptools-bark.rtp', import.meta.url),
+  new URL('../fixtures/rtptools-bark.rtp', import.meta.url),
 );
 
 export async function readBark(): Promise<Uint8Array> {
