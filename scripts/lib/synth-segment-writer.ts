@@ -15,7 +15,7 @@ import {
 import { parseRtpPacket } from '../../src/rtp/rtp-packet.js';
 import { RtpdumpWriter } from '../../src/rtpdump/rtpdump-writer.js';
 import type { AudioClip, VideoClip } from './media-clips.js';
-import { SegmentTimingTracker } from './segment-timing-tracker.js';
+import { SegmentTimingTracker } from '../../src/ingest/recorder/segment-timing-tracker.js';
 
 export type DtxPattern = {
   /** Speech ms, then silence ms, repeating from the participant's join. */

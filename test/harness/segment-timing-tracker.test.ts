@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSenderReport } from '../../src/media/packetize/index.js';
 import { parseRtpPacket, serializeRtpPacket } from '../../src/rtp/rtp-packet.js';
-import { SegmentTimingTracker } from '../../scripts/lib/segment-timing-tracker.js';
-import { probeVideoPayload } from '../../scripts/lib/video-packet-probe.js';
+import { SegmentTimingTracker } from '../../src/ingest/recorder/segment-timing-tracker.js';
+import { probeVideoPayload } from '../../src/ingest/recorder/video-packet-probe.js';
 
 const rtp = (seq: number, timestamp: number, payload: number[], marker = false, ssrc = 7) =>
   parseRtpPacket(

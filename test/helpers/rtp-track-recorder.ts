@@ -10,7 +10,7 @@ import { RtpdumpWriter } from '../../src/rtpdump/rtpdump-writer.js';
 import {
   SegmentTimingTracker,
   type TrackedCodec,
-} from '../../scripts/lib/segment-timing-tracker.js';
+} from '../../src/ingest/recorder/segment-timing-tracker.js';
 import type { SegmentTiming } from '../../src/archive/types.js';
 
 function asError(error: unknown): Error {

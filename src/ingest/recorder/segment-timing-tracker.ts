@@ -4,13 +4,14 @@
  * first/last sender report of the stream's SSRC (NTP as integer Unix ms), and for video
  * the first keyframe's offset from the first packet (the keyframe's time is its first
  * packet's: same RTP timestamp) and the largest coded size seen.
- * Used by the ffmpeg capture harness and the synthetic call generator, so both write
- * metadata that is true of their files by construction.
+ * Used by the recorder (live, and again over the rtpdump when recovering a killed
+ * recording), by the ffmpeg capture harness and by the synthetic call generator, so all of
+ * them write metadata that is true of their files by construction.
  */
-import type { SegmentTiming, TrackType } from '../../src/archive/types.js';
-import { ntpToUnixMs } from '../../src/rtp/ntp-time.js';
-import { parseRtcpCompound } from '../../src/rtp/rtcp.js';
-import type { RtpPacket } from '../../src/rtp/rtp-packet.js';
+import type { SegmentTiming, TrackType } from '../../archive/types.js';
+import { ntpToUnixMs } from '../../rtp/ntp-time.js';
+import { parseRtcpCompound } from '../../rtp/rtcp.js';
+import type { RtpPacket } from '../../rtp/rtp-packet.js';
 import { probeVideoPayload, type VideoCodecName } from './video-packet-probe.js';
 
 export type TrackedCodec = 'opus' | VideoCodecName;
@@ -31,6 +32,7 @@ const MIME: Record<TrackedCodec, string> = {
   VP8: 'video/VP8',
   VP9: 'video/VP9',
   H264: 'video/H264',
+  AV1: 'video/AV1',
 };
 
 export class SegmentTimingTracker {

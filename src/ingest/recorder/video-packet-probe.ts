@@ -10,17 +10,22 @@
  *   scalability structure when it carries them (RFC 9628 §4.2).
  * - H264: an IDR slice (NAL type 5) alone, inside STAP-A (24) or starting a FU-A (28);
  *   sizes from an SPS (type 7) alone or inside STAP-A (RFC 6184 §5.6–§5.8).
+ * - AV1: the aggregation header's N bit (first packet of a coded video sequence, which
+ *   starts with a keyframe); sizes from a sequence header OBU that is the packet's first
+ *   element (AV1 RTP payload format §4.4, AV1 spec §5.5).
  */
 import {
+  parseAv1SequenceHeader,
   parseH264Sps,
   parseVp8Descriptor,
   parseVp8FrameHeader,
   parseVp9Descriptor,
   parseVp9FrameHeader,
-} from '../../src/media/depacketize/index.js';
-import { TapedeckError } from '../../src/errors.js';
+  readLeb128,
+} from '../../media/depacketize/index.js';
+import { TapedeckError } from '../../errors.js';
 
-export type VideoCodecName = 'VP8' | 'VP9' | 'H264';
+export type VideoCodecName = 'VP8' | 'VP9' | 'H264' | 'AV1';
 
 export type VideoPacketProbe = {
   /** The packet starts (or, for H264, carries) a keyframe. */
@@ -40,6 +45,8 @@ export function probeVideoPayload(codec: VideoCodecName, payload: Uint8Array): V
       return probeVp9(payload);
     case 'H264':
       return probeH264(payload);
+    case 'AV1':
+      return probeAv1(payload);
   }
 }
 
@@ -108,4 +115,40 @@ function probeH264(payload: Uint8Array): VideoPacketProbe {
     }
   }
   return size === undefined ? { keyframe } : { keyframe, ...size };
+}
+
+/** OBU type of a sequence header (AV1 spec §6.2.2). */
+const OBU_SEQUENCE_HEADER = 1;
+
+function probeAv1(payload: Uint8Array): VideoPacketProbe {
+  const agg = payload[0];
+  // Z = 1: the first element continues an OBU from the previous packet.
+  if (agg === undefined || (agg & 0x80) !== 0) return NONE;
+  const keyframe = (agg & 0x08) !== 0;
+  const w = (agg >>> 4) & 0x03;
+  let start = 1;
+  let end = payload.byteLength;
+  if (w !== 1) {
+    // Every element but the last of a W = 1..3 packet, and every element of W = 0, has a length.
+    const length = readLeb128(payload, 1);
+    if (length === undefined) return { keyframe };
+    start = 1 + length.length;
+    end = Math.min(end, start + length.value);
+  }
+  const header = payload[start];
+  if (header === undefined || ((header >>> 3) & 0x0f) !== OBU_SEQUENCE_HEADER) return { keyframe };
+  let at = start + 1 + ((header & 0x04) !== 0 ? 1 : 0);
+  if ((header & 0x02) !== 0) {
+    const size = readLeb128(payload, at);
+    if (size === undefined) return { keyframe };
+    at += size.length;
+    end = Math.min(end, at + size.value);
+  }
+  try {
+    const seq = parseAv1SequenceHeader(payload.subarray(at, end));
+    return { keyframe, width: seq.maxWidth, height: seq.maxHeight };
+  } catch (error) {
+    if (error instanceof TapedeckError) return { keyframe };
+    throw error;
+  }
 }

@@ -1,0 +1,242 @@
+/**
+ * One track of one participant session, recorded exactly as received: every RTP and RTCP
+ * datagram pushed goes, in arrival order and unmodified, into the current segment's
+ * rtpdump (RTCP as plen-0 records). Nothing is reordered or rewritten; packets are parsed
+ * only as far as segmenting and timing need (RTP header; RTCP sender reports).
+ *
+ * Segments: the first media packet opens one (`audio_1`, `video_1`, … allocated by the
+ * session); a media packet with another SSRC, `republish()` and `cut()` end it, and the
+ * next media packet opens the next. "Media" means any payload type but the codec's RTX and
+ * FEC types: those are recorded into the open segment but never start one, and the timing
+ * (first/last packet, sender reports, keyframe, size) follows the media SSRC only.
+ *
+ * ```
+ *  push ─▶ RTP? parse header ─▶ media PT? ─▶ SSRC = segment's? ─▶ segment.add
+ *            │ no: malformed      │ no (RTX/FEC)    │ no: end segment, open next
+ *          RTCP? parse (§A.2)   ─┴──▶ open segment, else held (≤ 64) until one opens
+ * ```
+ *
+ * After an SSRC change, late packets of the old SSRC (within 1 s) are dropped and counted
+ * rather than written into the new segment, whose reader expects one stream.
+ */
+import type { TrackType } from '../../archive/types.js';
+import { parseRtcpCompound } from '../../rtp/rtcp.js';
+import { parseRtpPacket, type RtpPacket } from '../../rtp/rtp-packet.js';
+import { parseDottedIpv4 } from '../../rtpdump/core/ipv4.js';
+import { TRACK_TYPES } from '../../archive/timing-metadata.js';
+import { checkTrackId } from './names.js';
+import { SegmentFile, type SegmentCounters, type SegmentInput, type SegmentPlace } from './segment-file.js';
+import { resolveTrackCodec, type TrackCodec } from './track-codec.js';
+import type { SegmentTiming } from '../../archive/types.js';
+import type { PacketSink, RepublishUpdate, TrackEndpoint, TrackRecorderOptions, TrackRecorderStats } from './types.js';
+
+/** What a track needs from its session. */
+export type TrackHost = {
+  /** A free base name of `kind` in the session folder (the folder exists when it resolves). */
+  place(kind: 'audio' | 'video'): Promise<SegmentPlace>;
+  /** A segment's files are closed; its timing goes into the session's metadata. */
+  segmentClosed(timing: SegmentTiming): Promise<void>;
+  readonly flushIntervalMs: number;
+};
+
+const MAX_HELD = 64;
+const STALE_WINDOW_MS = 1000;
+
+export class TrackRecorder implements PacketSink {
+  readonly trackId: string;
+  readonly kind: 'audio' | 'video';
+  readonly trackType: TrackType;
+  readonly endpoint: TrackEndpoint;
+  readonly #host: TrackHost;
+  #codec: TrackCodec;
+  #codecSource: { codec: TrackRecorderOptions['codec']; sdpText: string | undefined };
+  #segment: SegmentFile | undefined;
+  /** Records waiting for the first media packet of the next segment. */
+  #held: SegmentInput[] = [];
+  /** The SSRC the last SSRC change left, and until when its late packets are dropped. */
+  #left: { ssrc: number; untilMs: number } | undefined;
+  readonly #closings = new Set<Promise<void>>();
+  #failure: Error | undefined;
+  #closed: Promise<void> | undefined;
+  readonly #counters: SegmentCounters & {
+    -readonly [K in Exclude<keyof TrackRecorderStats, keyof SegmentCounters | 'segments'>]: number;
+  } = {
+    rtpWritten: 0,
+    rtcpWritten: 0,
+    bytesWritten: 0,
+    droppedWriteFailed: 0,
+    droppedMalformed: 0,
+    droppedAfterClose: 0,
+    droppedStale: 0,
+    droppedUnassigned: 0,
+  };
+  #segments = 0;
+
+  /** Use `SessionRecorder.track()`; throws RangeError/TypeError naming a bad option. */
+  constructor(options: TrackRecorderOptions, host: TrackHost) {
+    this.trackId = checkTrackId('options.trackId', options.trackId);
+    this.#codec = resolveTrackCodec(options.kind, options.codec, options.sdpText);
+    this.#codecSource = { codec: options.codec, sdpText: options.sdpText };
+    this.kind = options.kind;
+    const trackType = options.trackType ?? (this.kind === 'audio' ? 'TRACK_TYPE_AUDIO' : 'TRACK_TYPE_VIDEO');
+    if (!TRACK_TYPES.includes(trackType)) {
+      throw new RangeError(`options.trackType must be one of ${TRACK_TYPES.join(', ')}, got ${JSON.stringify(trackType)}`);
+    }
+    this.trackType = trackType;
+    this.endpoint = checkEndpoint(options.endpoint ?? { address: '127.0.0.1', port: this.kind === 'audio' ? 5004 : 5006 });
+    this.#host = host;
+  }
+
+  get stats(): TrackRecorderStats {
+    return { ...this.#counters, segments: this.#segments };
+  }
+
+  /** The first write failure (a segment's files could not be created or written), if any. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  push(packet: Uint8Array, arrivalMs: number, isRtcp: boolean): void {
+    if (!Number.isFinite(arrivalMs)) throw new RangeError(`arrivalMs must be a finite Unix time in ms, got ${arrivalMs}`);
+    const c = this.#counters;
+    if (this.#closed !== undefined) {
+      c.droppedAfterClose += 1;
+      return;
+    }
+    if (isRtcp) {
+      try {
+        parseRtcpCompound(packet);
+      } catch {
+        c.droppedMalformed += 1;
+        return;
+      }
+      this.#toSegmentOrHeld({ packet, arrivalMs, isRtcp: true });
+      return;
+    }
+    let rtp: RtpPacket;
+    try {
+      rtp = parseRtpPacket(packet);
+    } catch {
+      c.droppedMalformed += 1;
+      return;
+    }
+    if (this.#codec.repair.has(rtp.payloadType)) {
+      this.#toSegmentOrHeld({ packet, arrivalMs, isRtcp: false });
+      return;
+    }
+    const segment = this.#segment;
+    if (segment?.ssrc === rtp.ssrc) {
+      segment.add({ packet, arrivalMs, isRtcp: false, rtp });
+      return;
+    }
+    if (this.#left?.ssrc === rtp.ssrc && arrivalMs < this.#left.untilMs) {
+      c.droppedStale += 1;
+      return;
+    }
+    if (segment !== undefined) {
+      this.#left = { ssrc: segment.ssrc, untilMs: arrivalMs + STALE_WINDOW_MS };
+      this.#endSegment();
+    }
+    this.#openSegment(rtp, { packet, arrivalMs, isRtcp: false, rtp });
+  }
+
+  /** Ends the current segment (the 2-hour part boundary); the next media packet opens a new one. */
+  cut(): Promise<void> {
+    this.#endSegment();
+    return this.#settled();
+  }
+
+  /**
+   * The publisher unpublished and published again: ends the current segment, optionally
+   * with a new codec or SDP for the segments that follow (validated first; a bad update
+   * throws and changes nothing).
+   */
+  republish(update: RepublishUpdate = {}): Promise<void> {
+    if (update.codec !== undefined || update.sdpText !== undefined) {
+      const source = { codec: update.codec ?? this.#codecSource.codec, sdpText: update.sdpText ?? this.#codecSource.sdpText };
+      this.#codec = resolveTrackCodec(this.kind, source.codec, source.sdpText);
+      this.#codecSource = source;
+    }
+    this.#left = undefined;
+    this.#endSegment();
+    return this.#settled();
+  }
+
+  /**
+   * Ends recording: closes the current segment and waits for every segment's files and
+   * the session metadata. Idempotent. Rejects with the first write failure, after
+   * everything else was closed.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#endSegment();
+      this.#counters.droppedUnassigned += this.#held.length;
+      this.#held = [];
+      await this.#settled();
+    })();
+    return this.#closed;
+  }
+
+  #toSegmentOrHeld(input: SegmentInput): void {
+    if (this.#segment !== undefined) {
+      this.#segment.add(input);
+      return;
+    }
+    this.#held.push(input);
+    if (this.#held.length > MAX_HELD) {
+      this.#held.shift();
+      this.#counters.droppedUnassigned += 1;
+    }
+  }
+
+  #openSegment(rtp: RtpPacket, first: SegmentInput): void {
+    const held = this.#held;
+    this.#held = [];
+    const startMs = Math.floor(Math.min(first.arrivalMs, held[0]?.arrivalMs ?? Infinity));
+    const segment = new SegmentFile({
+      codec: this.#codec,
+      trackId: this.trackId,
+      trackType: this.trackType,
+      endpoint: this.endpoint,
+      ssrc: rtp.ssrc,
+      startMs,
+      place: () => this.#host.place(this.kind),
+      counters: this.#counters,
+      flushIntervalMs: this.#host.flushIntervalMs,
+    });
+    this.#segment = segment;
+    this.#segments += 1;
+    for (const input of held) segment.add(input);
+    segment.add(first);
+  }
+
+  #endSegment(): void {
+    const segment = this.#segment;
+    if (segment === undefined) return;
+    this.#segment = undefined;
+    const done = segment
+      .close()
+      .then((timing) => this.#host.segmentClosed(timing))
+      .catch((error: unknown) => {
+        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => this.#closings.delete(done));
+    this.#closings.add(done);
+  }
+
+  async #settled(): Promise<void> {
+    await Promise.all(this.#closings);
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
+
+function checkEndpoint(endpoint: TrackEndpoint): TrackEndpoint {
+  if (typeof endpoint?.address !== 'string' || parseDottedIpv4(endpoint.address) === undefined) {
+    throw new TypeError(`options.endpoint.address must be a dotted IPv4 address, got ${JSON.stringify(endpoint?.address)}`);
+  }
+  const port = endpoint.port;
+  if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
+    throw new RangeError(`options.endpoint.port must be an integer in 1..65535, got ${String(port)}`);
+  }
+  return { address: endpoint.address, port };
+}
