@@ -44,7 +44,17 @@ const VIDEO_MIN_GAP_MS = 250;
 /** Frame intervals longer than this are holes, not the stream's frame rate. */
 const MAX_VIDEO_FRAME_MS = 200;
 
-type Filler = (fromMs: number, toMs: number) => TimedFrame[] | string;
+/**
+ * Fill frames covering [fromMs, toMs): video frames start at least `spacingMs` before toMs
+ * (never on top of the next real frame) and carry durations that end exactly at toMs.
+ */
+type Filler = (fromMs: number, toMs: number, spacingMs: number) => TimedFrame[] | string;
+
+function videoTimes(fromMs: number, toMs: number, spacingMs: number, intervalMs: number): { t: number; d: number }[] {
+  const out: { t: number; d: number }[] = [];
+  for (let t = fromMs; t <= toMs - spacingMs; t += intervalMs) out.push({ t, d: Math.min(intervalMs, toMs - t) });
+  return out;
+}
 
 function makeFiller(options: GapFillOptions): Filler {
   const base = { keyframe: true, arrivalMs: 0, segmentIndex: -1, synthetic: 'dtx' as const };
@@ -66,31 +76,30 @@ function makeFiller(options: GapFillOptions): Filler {
   const interval = options.videoIntervalMs ?? 1000;
   if (options.codec === 'VP8') {
     const data = blackVp8KeyFrame(width, height);
-    return (fromMs, toMs) => {
-      const out: TimedFrame[] = [];
-      for (let t = fromMs; t <= toMs; t += interval) {
-        out.push({ ...base, timestampTicks: 0, data, width, height, timeMs: t });
-      }
-      return out;
-    };
+    return (fromMs, toMs, spacing) =>
+      videoTimes(fromMs, toMs, spacing, interval).map(({ t, d }) => ({
+        ...base,
+        timestampTicks: 0,
+        data,
+        width,
+        height,
+        timeMs: t,
+        durationMs: d,
+      }));
   }
   if (options.codec === 'H264') {
     const black = blackH264({ width, height });
-    return (fromMs, toMs) => {
-      const out: TimedFrame[] = [];
-      for (let t = fromMs, first = true; t <= toMs; t += interval, first = false) {
-        out.push({
-          ...base,
-          keyframe: first,
-          timestampTicks: 0,
-          data: first ? black.idr : black.pSkip,
-          width,
-          height,
-          timeMs: t,
-        });
-      }
-      return out;
-    };
+    return (fromMs, toMs, spacing) =>
+      videoTimes(fromMs, toMs, spacing, interval).map(({ t, d }, i) => ({
+        ...base,
+        keyframe: i === 0,
+        timestampTicks: 0,
+        data: i === 0 ? black.idr : black.pSkip,
+        width,
+        height,
+        timeMs: t,
+        durationMs: d,
+      }));
   }
   return () => `no in-process black frame for ${options.codec}; timeline kept exact, picture held`;
 }
@@ -124,7 +133,7 @@ export class GapFiller {
       const segmentChanged = last !== undefined && frame.segmentIndex !== last.segmentIndex;
       const wanted = endMs === undefined ? o.fromMs !== undefined : segmentChanged && o.betweenSegments;
       if (wanted && from !== undefined && frame.timeMs - from >= minGap) {
-        yield* this.#emit(from, this.#fillEnd(frame.timeMs));
+        yield* this.#emit(from, frame.timeMs);
       }
       yield frame;
       last = frame;
@@ -136,15 +145,6 @@ export class GapFiller {
     }
   }
 
-  /**
-   * Fill frames stop short of the next real frame: audio frames must end by it; video
-   * frames keep at least one frame interval from it (players and muxers that snap times
-   * to the frame rate would otherwise see two pictures at one instant).
-   */
-  #fillEnd(nextMs: number): number {
-    return this.#options.codec === 'opus' ? nextMs : nextMs - this.#videoFrameMs;
-  }
-
   #durationMs(frame: TimedFrame): number {
     if (this.#options.codec === 'opus') {
       const ticksPerMs = this.#options.clockRate / 1000;
@@ -154,7 +154,10 @@ export class GapFiller {
   }
 
   *#emit(fromMs: number, toMs: number): Generator<TimedFrame> {
-    const result = this.#fill(fromMs, toMs);
+    // Video fill frames keep one frame interval from the next real frame (players and
+    // muxers that snap times to the frame rate would otherwise see two pictures at once).
+    const spacing = this.#options.codec === 'opus' ? 0 : this.#videoFrameMs;
+    const result = this.#fill(fromMs, toMs, spacing);
     if (typeof result === 'string') {
       this.report.notFilled.push({ atMs: fromMs, durationMs: toMs - fromMs, reason: result });
       return;

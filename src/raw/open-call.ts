@@ -26,9 +26,13 @@ export type OpenCallOptions = {
   /** S3-compatible endpoint for `s3://` inputs. Default: AWS. */
   readonly s3Endpoint?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Check manifest.json when the archive has one. Default true. */
+  readonly verifyManifest?: boolean | undefined;
 };
 
 export type OpenCall = {
+  /** The folder the archive was extracted to (or the input directory). */
+  readonly root: string;
   readonly model: CallModel;
   /** The tracks the filter selected, in the model's deterministic order. */
   readonly tracks: readonly Track[];
@@ -43,10 +47,13 @@ export async function openCall(options: OpenCallOptions): Promise<OpenCall> {
     ...(options.s3Endpoint !== undefined ? { s3: { endpoint: options.s3Endpoint, forcePathStyle: true } } : {}),
   });
   try {
-    const model = await loadCallModel(archive.root);
+    const model = await loadCallModel(archive.root, {
+      ...(options.verifyManifest === false ? { verifyManifest: false } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const tracks = filterTracks(model, options.filter ?? {});
     const placement = await placeTracks(model, archive.root);
-    return { model, tracks, placement, close: () => archive.cleanup() };
+    return { root: archive.root, model, tracks, placement, close: () => archive.cleanup() };
   } catch (error) {
     await archive.cleanup();
     throw error;

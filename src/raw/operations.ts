@@ -4,17 +4,16 @@
  * returns a report; one output failing never stops the others, and its partial file is
  * removed.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import type { CallModel, Track } from '../archive/types.js';
 import { toTapedeckError } from '../errors.js';
-import { mixCallAudio } from './mix.js';
-import { compositeAudioFileName, individualFileName } from './naming.js';
 import { openCall, type OpenCall, type OpenCallOptions } from './open-call.js';
-import { pairTracks, type MediaSelection } from './pairs.js';
-import { emptyReport, type OutputRecord, type RawReport } from './report.js';
+import type { MediaSelection } from './pairs.js';
+import { emptyReport, type RawReport } from './report.js';
 import { runBounded } from './run-bounded.js';
-import { writeMediaFile } from './write-media.js';
+import { runTask, type TaskOptions } from './run-task.js';
+import { planTasks, type OperationName, type TaskSpec } from './task-plan.js';
+import { runTasksInWorkers, type TaskOutcome } from './task-pool.js';
 
 export type ProgressEvent = {
   /** The output file name being written. */
@@ -34,108 +33,76 @@ export type RawOperationOptions = OpenCallOptions & {
   readonly fixDtx?: boolean;
   /** mux-av: which pairs. Default 'both'. */
   readonly media?: MediaSelection;
-  /** list-tracks style filter on kind for extract operations. */
-  readonly trackType?: 'audio' | 'video';
   /** Outputs written at once. Default: the number of CPUs, at most 4. */
   readonly concurrency?: number;
+  /**
+   * Run outputs on worker threads (one JavaScript thread per core) rather than on the
+   * calling thread. Default: when more than one output is written, concurrency > 1, and
+   * the input holds at least 32 MiB of RTP.
+   */
+  readonly parallel?: boolean;
   readonly onProgress?: (event: ProgressEvent) => void;
 };
 
-type Task = { readonly name: string; readonly heavy?: boolean; run(): Promise<OutputRecord | undefined> };
+/** Inputs smaller than this are processed on the calling thread (workers cost ~0.3 s to start). */
+const WORKER_THRESHOLD_BYTES = 32 * 2 ** 20;
 
-function extension(options: RawOperationOptions): string {
-  return options.container === 'webm' ? 'webm' : 'mkv';
-}
-
-function trackTasks(
-  call: OpenCall,
-  tracks: readonly Track[],
-  kind: 'audio_only' | 'video_only',
-  options: RawOperationOptions,
-): Task[] {
-  return tracks.map((track) => {
-    const name = individualFileName(call.model, track, kind, extension(options));
-    return {
-      name,
-      run: () => writeMediaFile([track], call.placement, writeOptions(call.model, name, kind, options)),
-    };
-  });
-}
-
-function writeOptions(
-  model: CallModel,
-  fileName: string,
-  kind: 'audio_only' | 'video_only' | 'audio_video',
-  options: RawOperationOptions,
-): Parameters<typeof writeMediaFile>[2] {
+function taskOptions(options: RawOperationOptions): TaskOptions {
   return {
-    outputDir: options.output,
-    fileName,
-    kind,
+    output: options.output,
     container: options.container ?? 'mkv',
     fillGaps: options.fillGaps ?? true,
     fixDtx: options.fixDtx ?? true,
-    callStartMs: model.callStartMs,
-    signal: options.signal,
-    onProgress: (doneBytes, totalBytes) => options.onProgress?.({ output: fileName, doneBytes, totalBytes }),
   };
 }
 
-function muxTasks(call: OpenCall, options: RawOperationOptions): Task[] {
-  return pairTracks(call.model, call.tracks, options.media ?? 'both').map(({ audio, video }) => {
-    const name = individualFileName(call.model, video, 'audio_video', extension(options));
-    return {
-      name,
-      run: () => writeMediaFile([audio, video], call.placement, writeOptions(call.model, name, 'audio_video', options)),
-    };
-  });
+async function inputBytes(call: OpenCall): Promise<number> {
+  let total = 0;
+  for (const t of call.tracks) for (const s of t.segments) total += (await stat(s.rtpdumpPath)).size;
+  return total;
 }
 
-function mixTask(call: OpenCall, options: RawOperationOptions): Task[] {
-  const tracks = call.tracks.filter((t) => t.kind === 'audio' && !t.isScreenshare);
-  if (tracks.length === 0) return [];
-  const name = compositeAudioFileName(call.model, 'mp3');
-  return [
-    {
-      name,
-      heavy: true,
-      run: () =>
-        mixCallAudio(tracks, call.placement, {
-          outputDir: options.output,
-          fileName: name,
-          fixDtx: options.fixDtx ?? true,
-          callStartMs: call.model.callStartMs,
-          signal: options.signal,
-          onProgress: (doneBytes, totalBytes) => options.onProgress?.({ output: name, doneBytes, totalBytes }),
-        }),
-    },
-  ];
-}
-
-async function run(options: RawOperationOptions, plan: (call: OpenCall) => Task[]): Promise<RawReport> {
+async function run(options: RawOperationOptions, operation: OperationName): Promise<RawReport> {
   const call = await openCall(options);
   try {
     await mkdir(options.output, { recursive: true });
-    const tasks = plan(call);
-    const report = emptyReport();
+    const specs = planTasks(call, operation, { container: options.container ?? 'mkv', media: options.media ?? 'both' });
     const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`options.concurrency must be a positive integer, got ${concurrency}`);
+    }
     // The mix is the longest task (it decodes every microphone): start it first so it does
     // not become the tail. Results keep the plan's order.
-    const order = tasks.map((_, i) => i).sort((a, b) => Number(tasks[b]?.heavy ?? false) - Number(tasks[a]?.heavy ?? false));
-    const ordered = await runBounded(order, concurrency, async (index) => {
-      const task = tasks[index] as Task;
-      try {
-        return { ok: await task.run() };
-      } catch (error) {
-        const e = toTapedeckError(error);
-        return { failure: { output: task.name, code: e.code, message: e.message } };
-      }
-    });
-    const results = order.map((_, i) => ordered[order.indexOf(i)]);
-    for (const r of results) {
-      if (!r) continue;
-      if ('failure' in r) report.failures.push(r.failure);
-      else if (r.ok) report.outputs.push(r.ok);
+    const order = specs.map((_, i) => i).sort((a, b) => Number(specs[b]?.kind === 'mix') - Number(specs[a]?.kind === 'mix'));
+    const progress = (spec: TaskSpec) => (doneBytes: number, totalBytes: number) =>
+      options.onProgress?.({ output: spec.name, doneBytes, totalBytes });
+    const parallel =
+      options.parallel ?? (concurrency > 1 && specs.length > 1 && (await inputBytes(call)) >= WORKER_THRESHOLD_BYTES);
+    let outcomes: TaskOutcome[];
+    if (parallel && specs.length > 0) {
+      outcomes = await runTasksInWorkers(specs, order, {
+        root: call.root,
+        options: taskOptions(options),
+        workers: concurrency,
+        signal: options.signal,
+        onProgress: (spec, done, total) => progress(spec)(done, total),
+      });
+    } else {
+      const byOrder = await runBounded(order, concurrency, async (index): Promise<TaskOutcome> => {
+        const spec = specs[index] as TaskSpec;
+        try {
+          return { ok: await runTask(call, spec, taskOptions(options), { signal: options.signal, onProgress: progress(spec) }) };
+        } catch (error) {
+          const e = toTapedeckError(error);
+          return { failure: { output: spec.name, code: e.code, message: e.message } };
+        }
+      });
+      outcomes = specs.map((_, i) => byOrder[order.indexOf(i)] as TaskOutcome);
+    }
+    const report = emptyReport();
+    for (const outcome of outcomes) {
+      if ('failure' in outcome) report.failures.push(outcome.failure);
+      else if (outcome.ok) report.outputs.push(outcome.ok);
     }
     return report;
   } finally {
@@ -143,35 +110,27 @@ async function run(options: RawOperationOptions, plan: (call: OpenCall) => Task[
   }
 }
 
-const audioTracks = (call: OpenCall): readonly Track[] => call.tracks.filter((t) => t.kind === 'audio');
-const videoTracks = (call: OpenCall): readonly Track[] => call.tracks.filter((t) => t.kind === 'video');
-
 /** Every selected audio track to its own file. */
 export function extractAudio(options: RawOperationOptions): Promise<RawReport> {
-  return run(options, (call) => trackTasks(call, audioTracks(call), 'audio_only', options));
+  return run(options, 'extract-audio');
 }
 
 /** Every selected video track to its own file. */
 export function extractVideo(options: RawOperationOptions): Promise<RawReport> {
-  return run(options, (call) => trackTasks(call, videoTracks(call), 'video_only', options));
+  return run(options, 'extract-video');
 }
 
 /** Each camera+microphone (user) and/or screenshare+screenshare-audio (display) pair muxed. */
 export function muxAv(options: RawOperationOptions): Promise<RawReport> {
-  return run(options, (call) => muxTasks(call, options));
+  return run(options, 'mux-av');
 }
 
 /** All selected non-screenshare audio mixed on the call timeline to one MP3. */
 export function mixAudio(options: RawOperationOptions): Promise<RawReport> {
-  return run(options, (call) => mixTask(call, options));
+  return run(options, 'mix-audio');
 }
 
 /** Every audio track, every video track, every pair muxed, and the mix. */
 export function processAll(options: RawOperationOptions): Promise<RawReport> {
-  return run(options, (call) => [
-    ...trackTasks(call, audioTracks(call), 'audio_only', options),
-    ...trackTasks(call, videoTracks(call), 'video_only', options),
-    ...muxTasks(call, { ...options, media: 'both' }),
-    ...mixTask(call, options),
-  ]);
+  return run(options, 'process-all');
 }

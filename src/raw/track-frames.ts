@@ -25,6 +25,8 @@ export type TimedFrame = EncodedFrame & {
   readonly segmentIndex: number;
   /** Present for frames tapedeck synthesized. */
   readonly synthetic?: 'dtx';
+  /** Duration when known in ms (synthesized video frames); else the writer infers it. */
+  readonly durationMs?: number;
 };
 
 export type TrackReadStats = PacketStats & {

@@ -134,7 +134,7 @@ export async function writeMediaFile(
       const durationMs =
         p?.spec.kind === 'audio' && frame.durationTicks !== undefined
           ? frame.durationTicks / (p.clockRate / 1000)
-          : undefined;
+          : frame.durationMs;
       await writer.writeFrame(input, {
         data: frame.data,
         timestampSeconds: Math.max(0, frame.timeMs - startMs) / 1000,

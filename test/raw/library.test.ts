@@ -67,3 +67,42 @@ describe('raw operations as a library', () => {
     ).rejects.toSatisfy((e: unknown) => e instanceof TapedeckError && e.code === 'ABORTED');
   });
 });
+
+describe('raw operations on worker threads', () => {
+  it('processAll({ parallel: true }) writes the same bytes as on the calling thread, and reports progress', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    const events: ProgressEvent[] = [];
+    const inline = await processAll({ input: { dir: root }, output: path.join(dir, 'inline'), parallel: false });
+    const threaded = await processAll({
+      input: { dir: root },
+      output: path.join(dir, 'threaded'),
+      parallel: true,
+      concurrency: 2,
+      onProgress: (e) => events.push(e),
+    });
+    expect(threaded.failures).toEqual([]);
+    expect(threaded.outputs.map((o) => path.basename(o.file))).toEqual(inline.outputs.map((o) => path.basename(o.file)));
+    const hash = async (f: string): Promise<string> => createHash('sha256').update(await readFile(f)).digest('hex');
+    for (const [a, b] of inline.outputs.map((o, i) => [o.file, threaded.outputs[i]!.file] as const)) {
+      expect(await hash(b), path.basename(a)).toBe(await hash(a));
+    }
+    expect(new Set(events.map((e) => e.output)).size).toBe(threaded.outputs.length);
+  });
+
+  it('an abort reaches the workers: every output fails ABORTED and nothing is left', async () => {
+    const out = path.join(dir, 'threaded-abort');
+    const controller = new AbortController();
+    const report = await processAll({
+      input: { dir: root },
+      output: out,
+      parallel: true,
+      concurrency: 2,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    expect(report.outputs).toEqual([]);
+    expect(new Set(report.failures.map((f) => f.code)), JSON.stringify(report.failures)).toEqual(new Set(['ABORTED']));
+    expect(await readdir(out)).toEqual([]);
+  });
+});

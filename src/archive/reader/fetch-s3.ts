@@ -1,4 +1,3 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { TapedeckError } from '../../errors.js';
 import { archiveError, describeCause, isAbort } from './archive-error.js';
@@ -35,6 +34,8 @@ export async function fetchS3Archive(
   settings: S3Settings,
   context: FetchContext,
 ): Promise<string> {
+  // Loaded on first use: the SDK costs ~25 MB per thread, and most runs read local files.
+  const { GetObjectCommand, HeadObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
   const client = new S3Client({
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,

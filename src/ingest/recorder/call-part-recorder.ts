@@ -19,7 +19,8 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TapedeckError } from '../../errors.js';
 import { finalizePart, type FinalizeOptions } from './finalize-part.js';
-import { checkNonEmpty } from './names.js';
+import { FlushClock } from './flush-clock.js';
+import { checkNonEmpty } from './option-checks.js';
 import { writeRecordingState, type RecordingState } from './recording-state.js';
 import { SessionRecorder, type PartContext } from './session-recorder.js';
 import type { TrackRecorder } from './track-recorder.js';
@@ -35,22 +36,29 @@ export type CallPartOptions = {
   readonly callStartMs: number;
   /** 1-based part number. Default 1. */
   readonly part?: number;
-  /** Buffered records reach the OS at least this often, 1..1000 ms. Default 1000. */
+  /** Buffered records of every track reach the OS together, this often: 1..1000 ms. Default 1000. */
   readonly flushIntervalMs?: number;
   /** The clock for `call_end_time` and the state file, Unix ms. Default `Date.now`. */
   readonly now?: () => number;
 };
 
 function check(options: CallPartOptions): PartContext & { part: number } {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  if (typeof options.root !== 'string' || options.root === '') throw new TypeError('options.root must be a folder path');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options must be an object');
+  if (typeof options.root !== 'string' || options.root === '')
+    throw new TypeError('options.root must be a folder path');
   const { callStartMs, part = 1, flushIntervalMs = 1000, now = Date.now } = options;
   if (!Number.isSafeInteger(callStartMs) || callStartMs < 0) {
-    throw new RangeError(`options.callStartMs must be a non-negative integer (Unix ms), got ${callStartMs}`);
+    throw new RangeError(
+      `options.callStartMs must be a non-negative integer (Unix ms), got ${callStartMs}`,
+    );
   }
-  if (!Number.isInteger(part) || part < 1) throw new RangeError(`options.part must be a positive integer, got ${part}`);
+  if (!Number.isInteger(part) || part < 1)
+    throw new RangeError(`options.part must be a positive integer, got ${part}`);
   if (!Number.isInteger(flushIntervalMs) || flushIntervalMs < 1 || flushIntervalMs > 1000) {
-    throw new RangeError(`options.flushIntervalMs must be an integer in 1..1000, got ${flushIntervalMs}`);
+    throw new RangeError(
+      `options.flushIntervalMs must be an integer in 1..1000, got ${flushIntervalMs}`,
+    );
   }
   if (typeof now !== 'function') throw new TypeError('options.now must be a function');
   return {
@@ -60,7 +68,7 @@ function check(options: CallPartOptions): PartContext & { part: number } {
     callSessionId: checkNonEmpty('options.callSessionId', options.callSessionId),
     callStartMs,
     part,
-    flushIntervalMs,
+    flushClock: new FlushClock(flushIntervalMs),
     now,
   };
 }
@@ -91,7 +99,10 @@ export class CallPartRecorder {
     await mkdir(ctx.root, { recursive: true });
     const present = await readdir(ctx.root);
     if (present.length > 0) {
-      throw new TapedeckError('INVALID_ARGUMENT', `${ctx.root}: a new part needs an empty folder, found ${present.length} entries`);
+      throw new TapedeckError(
+        'INVALID_ARGUMENT',
+        `${ctx.root}: a new part needs an empty folder, found ${present.length} entries`,
+      );
     }
     const { callType, callId, callSessionId, callStartMs } = ctx;
     const state: RecordingState = {
@@ -154,7 +165,8 @@ export class CallPartRecorder {
   finalize(outZipPath: string, options: FinalizeOptions = {}): Promise<FinalizedPart> {
     const out = path.resolve(outZipPath);
     if (this.#finalizing !== undefined) {
-      if (this.#finalizing.out !== out) throw new TypeError(`finalize() already writes ${this.#finalizing.out}`);
+      if (this.#finalizing.out !== out)
+        throw new TypeError(`finalize() already writes ${this.#finalizing.out}`);
       return this.#finalizing.done;
     }
     const done = (async () => {

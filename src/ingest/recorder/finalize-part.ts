@@ -21,7 +21,8 @@ async function zipEntries(file: string): Promise<ArchiveFileEntry[]> {
   const zip = await yauzl.openPromise(file, { lazyEntries: true });
   try {
     const files: ArchiveFileEntry[] = [];
-    for await (const entry of zip.eachEntry()) files.push({ path: entry.fileName, size: entry.uncompressedSize });
+    for await (const entry of zip.eachEntry())
+      files.push({ path: entry.fileName, size: entry.uncompressedSize });
     return files;
   } finally {
     zip.close();
@@ -34,8 +35,13 @@ async function zipEntries(file: string): Promise<ArchiveFileEntry[]> {
  * `recording_state.json` still says `recording` (close the recorder, or `recoverPart` a
  * killed one, first), and whatever the archive writer throws (ABORTED on `signal`).
  */
-export async function finalizePart(root: string, outZipPath: string, options: FinalizeOptions = {}): Promise<FinalizedPart> {
-  if (typeof outZipPath !== 'string' || outZipPath === '') throw new TypeError('outZipPath must be a file path');
+export async function finalizePart(
+  root: string,
+  outZipPath: string,
+  options: FinalizeOptions = {},
+): Promise<FinalizedPart> {
+  if (typeof outZipPath !== 'string' || outZipPath === '')
+    throw new TypeError('outZipPath must be a file path');
   const rootAbs = path.resolve(root);
   const out = path.resolve(outZipPath);
   if (out === rootAbs || out.startsWith(`${rootAbs}${path.sep}`)) {
@@ -48,7 +54,16 @@ export async function finalizePart(root: string, outZipPath: string, options: Fi
       `${rootAbs}: the part is still recording (or its recorder was killed): close it, or run recoverPart first`,
     );
   }
-  await writeZipArchive(rootAbs, out, options.signal === undefined ? {} : { signal: options.signal });
+  await writeZipArchive(
+    rootAbs,
+    out,
+    options.signal === undefined ? {} : { signal: options.signal },
+  );
   const bytes = (await stat(out)).size;
-  return { path: out, bytes, files: await zipEntries(out), interrupted: state.state === 'interrupted' };
+  return {
+    path: out,
+    bytes,
+    files: await zipEntries(out),
+    interrupted: state.state === 'interrupted',
+  };
 }

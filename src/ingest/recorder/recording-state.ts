@@ -67,7 +67,9 @@ export async function writeRecordingState(root: string, s: RecordingState): Prom
   if (s.endedAtMs !== undefined) json['ended_at'] = iso(s.endedAtMs);
   if (s.recoveredAtMs !== undefined) json['recovered_at'] = iso(s.recoveredAtMs);
   const text = `${JSON.stringify(json, null, 2)}\n`;
-  await commitFile(path.join(root, RECORDING_STATE_FILE), (tmp) => writeFile(tmp, text, { flag: 'wx' }));
+  await commitFile(path.join(root, RECORDING_STATE_FILE), (tmp) =>
+    writeFile(tmp, text, { flag: 'wx' }),
+  );
 }
 
 /**
@@ -80,16 +82,25 @@ export async function readRecordingState(root: string): Promise<RecordingState> 
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new TapedeckError('INPUT_NOT_FOUND', `${file}: cannot read (not a recorder's part folder?)`, { cause: error });
+    throw new TapedeckError(
+      'INPUT_NOT_FOUND',
+      `${file}: cannot read (not a recorder's part folder?)`,
+      { cause: error },
+    );
   }
-  const bad = (why: string): TapedeckError => new TapedeckError('METADATA_INVALID', `${file}: ${why}`);
+  const bad = (why: string): TapedeckError =>
+    new TapedeckError('METADATA_INVALID', `${file}: ${why}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw bad('not JSON');
   }
-  if (typeof json !== 'object' || json === null || (json as Record<string, unknown>)['format'] !== 'tapedeck-recording-state') {
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    (json as Record<string, unknown>)['format'] !== 'tapedeck-recording-state'
+  ) {
     throw bad('not a tapedeck recording state');
   }
   const o = json as Record<string, unknown>;
@@ -103,11 +114,14 @@ export async function readRecordingState(root: string): Promise<RecordingState> 
     if (!Number.isFinite(ms)) throw bad(`${key} must be a date-time`);
     return ms;
   };
-  const optionalTime = (key: string): number | undefined => (o[key] === undefined ? undefined : time(key));
+  const optionalTime = (key: string): number | undefined =>
+    o[key] === undefined ? undefined : time(key);
   const state = str('state');
-  if (state !== 'recording' && state !== 'closed' && state !== 'interrupted') throw bad(`state ${JSON.stringify(state)} is unknown`);
+  if (state !== 'recording' && state !== 'closed' && state !== 'interrupted')
+    throw bad(`state ${JSON.stringify(state)} is unknown`);
   const part = o['part'];
-  if (typeof part !== 'number' || !Number.isInteger(part) || part < 1) throw bad('part must be a positive integer');
+  if (typeof part !== 'number' || !Number.isInteger(part) || part < 1)
+    throw bad('part must be a positive integer');
   return {
     state,
     callType: str('call_type'),

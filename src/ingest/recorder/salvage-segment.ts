@@ -32,7 +32,10 @@ export type SalvagedSegment = {
  * inside its header, or holds no complete RTP packet of the codec): the caller removes the
  * segment. Throws only I/O errors.
  */
-export async function salvageSegment(file: string, id: SalvageIdentity): Promise<SalvagedSegment | undefined> {
+export async function salvageSegment(
+  file: string,
+  id: SalvageIdentity,
+): Promise<SalvagedSegment | undefined> {
   const size = (await stat(file)).size;
   let rtpdump: RtpdumpFile;
   try {
@@ -64,7 +67,13 @@ export async function salvageSegment(file: string, id: SalvageIdentity): Promise
   return { timing: tracker.finish(), truncatedBytes: size - end };
 }
 
-function feed(tracker: SegmentTimingTracker, codec: TrackCodec, packet: Uint8Array, isRtcp: boolean, arrivalMs: number): void {
+function feed(
+  tracker: SegmentTimingTracker,
+  codec: TrackCodec,
+  packet: Uint8Array,
+  isRtcp: boolean,
+  arrivalMs: number,
+): void {
   if (isRtcp) {
     try {
       tracker.addRtcp(packet);

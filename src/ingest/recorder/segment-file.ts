@@ -2,8 +2,8 @@
  * One segment being written: `<base>.sdp` (written whole, then renamed into place) and
  * `<base>.rtpdump`, whose records arrive synchronously while the files are still being
  * created (they wait in memory, in order, until the writer is open). Buffered records go
- * to the OS at least once per `flushIntervalMs` (an unref'd timer), so a killed process
- * loses at most that much. Timing is computed from the same records as they are accepted.
+ * to the OS on every tick of the part's flush clock (flush-clock.ts), so a killed process
+ * loses at most one interval. Timing is computed from the same records as they are accepted.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { TapedeckError } from '../../errors.js';
 import type { RtpPacket } from '../../rtp/rtp-packet.js';
 import type { RtpdumpRecordInit } from '../../rtpdump/core/rtpdump-encode.js';
 import { RtpdumpWriter } from '../../rtpdump/rtpdump-writer.js';
+import type { FlushClock } from './flush-clock.js';
 import { SegmentTimingTracker } from './segment-timing-tracker.js';
 import { segmentSdp, type TrackCodec } from './track-codec.js';
 import type { TrackEndpoint } from './types.js';
@@ -39,7 +40,7 @@ export type SegmentFileInit = {
   readonly startMs: number;
   readonly place: () => Promise<SegmentPlace>;
   readonly counters: SegmentCounters;
-  readonly flushIntervalMs: number;
+  readonly flushClock: FlushClock;
 };
 
 /** A record as the track hands it over; `rtp` is set for media packets (they feed the timing). */
@@ -58,7 +59,7 @@ export class SegmentFile {
   #queue: RtpdumpRecordInit[] | undefined = [];
   #writer: RtpdumpWriter | undefined;
   #baseFilename: string | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #unregister: (() => void) | undefined;
   #flushedBytes = 0;
   #failure: Error | undefined;
   #closing: Promise<SegmentTiming> | undefined;
@@ -104,8 +105,9 @@ export class SegmentFile {
 
   async #close(): Promise<SegmentTiming> {
     await this.#opened;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    if (this.#writer !== undefined) await this.#writer.close().catch((error: unknown) => this.#fail(error));
+    this.#unregister?.();
+    if (this.#writer !== undefined)
+      await this.#writer.close().catch((error: unknown) => this.#fail(error));
     if (this.#failure !== undefined) throw this.#failure;
     return { ...this.#tracker.finish(), baseFilename: this.#baseFilename ?? '' };
   }
@@ -116,7 +118,9 @@ export class SegmentFile {
       const { dir, baseFilename } = await init.place();
       this.#baseFilename = baseFilename;
       const sdp = segmentSdp(init.codec, init);
-      await commitFile(path.join(dir, `${baseFilename}.sdp`), (tmp) => writeFile(tmp, sdp, { flag: 'wx' }));
+      await commitFile(path.join(dir, `${baseFilename}.sdp`), (tmp) =>
+        writeFile(tmp, sdp, { flag: 'wx' }),
+      );
       this.#writer = await RtpdumpWriter.open(
         path.join(dir, `${baseFilename}.rtpdump`),
         {
@@ -136,8 +140,7 @@ export class SegmentFile {
     const queued = this.#queue ?? [];
     this.#queue = undefined;
     for (const record of queued) this.#write(record);
-    this.#timer = setInterval(() => this.#flushTick(), init.flushIntervalMs);
-    this.#timer.unref();
+    this.#unregister = init.flushClock.register(() => this.#flushTick());
   }
 
   #write(record: RtpdumpRecordInit): void {
@@ -173,8 +176,12 @@ export class SegmentFile {
 
   #fail(error: unknown): void {
     if (this.#failure !== undefined) return;
-    const name = `${this.#baseFilename ?? 'segment'} of track ${this.#init.trackId}`;
+    const segment =
+      this.#baseFilename === undefined ? 'new segment' : `segment ${this.#baseFilename}`;
+    const name = `track ${this.#init.trackId}, ${segment}`;
     const message = error instanceof Error ? error.message : String(error);
-    this.#failure = new TapedeckError('INTERNAL', `${name}: cannot write: ${message}`, { cause: error });
+    this.#failure = new TapedeckError('INTERNAL', `${name}: cannot write: ${message}`, {
+      cause: error,
+    });
   }
 }

@@ -11,7 +11,8 @@ import { compareCodePoints } from '../../archive/manifest.js';
 import { serializeTimingMetadata } from '../../archive/timing-metadata.js';
 import type { SegmentTiming, SessionTiming } from '../../archive/types.js';
 import { commitFile } from '../../archive/writer/commit-file.js';
-import { checkFolderName } from './names.js';
+import type { FlushClock } from './flush-clock.js';
+import { checkFolderName } from './option-checks.js';
 import type { SegmentPlace } from './segment-file.js';
 import { TrackRecorder, type TrackHost } from './track-recorder.js';
 import type { TrackRecorderOptions } from './types.js';
@@ -25,7 +26,7 @@ export type PartContext = {
   readonly callId: string;
   readonly callSessionId: string;
   readonly callStartMs: number;
-  readonly flushIntervalMs: number;
+  readonly flushClock: FlushClock;
   readonly now: () => number;
 };
 
@@ -33,14 +34,16 @@ const SEGMENT_FILE = /^(audio|video)_(\d{1,9})\.(rtpdump|sdp)$/;
 
 /** The session's timing document for `timings` (sorted by first arrival, then base name). */
 export function sessionTiming(
-  ctx: Omit<PartContext, 'root' | 'flushIntervalMs' | 'now'>,
+  ctx: Omit<PartContext, 'root' | 'flushClock' | 'now'>,
   userId: string,
   sessionId: string,
   timings: readonly SegmentTiming[],
   callEndMs: number | undefined,
 ): SessionTiming {
   const sorted = [...timings].sort(
-    (a, b) => a.firstRtpUnixTimestamp - b.firstRtpUnixTimestamp || compareCodePoints(a.baseFilename, b.baseFilename),
+    (a, b) =>
+      a.firstRtpUnixTimestamp - b.firstRtpUnixTimestamp ||
+      compareCodePoints(a.baseFilename, b.baseFilename),
   );
   return {
     callType: ctx.callType,
@@ -61,7 +64,9 @@ export function sessionTiming(
 /** Writes `<dir>/timing_metadata.json` (temporary file, then rename). */
 export async function writeTimingMetadata(dir: string, timing: SessionTiming): Promise<void> {
   const text = serializeTimingMetadata(timing);
-  await commitFile(path.join(dir, TIMING_METADATA_FILE), (tmp) => writeFile(tmp, text, { flag: 'wx' }));
+  await commitFile(path.join(dir, TIMING_METADATA_FILE), (tmp) =>
+    writeFile(tmp, text, { flag: 'wx' }),
+  );
 }
 
 export class SessionRecorder {
@@ -86,7 +91,7 @@ export class SessionRecorder {
     this.dir = path.join(ctx.root, userId, sessionId);
     this.#ctx = ctx;
     this.#host = {
-      flushIntervalMs: ctx.flushIntervalMs,
+      flushClock: ctx.flushClock,
       place: (kind) => this.#place(kind),
       segmentClosed: (timing) => {
         this.#timings.push(timing);
@@ -105,11 +110,14 @@ export class SessionRecorder {
    * different kind for the same id is a RangeError). TypeError after `close()`.
    */
   track(options: TrackRecorderOptions): TrackRecorder {
-    if (this.#closed !== undefined) throw new TypeError(`session ${this.userId}/${this.sessionId} is closed`);
+    if (this.#closed !== undefined)
+      throw new TypeError(`session ${this.userId}/${this.sessionId} is closed`);
     const existing = this.#tracks.get(options.trackId);
     if (existing !== undefined) {
       if (existing.kind !== options.kind) {
-        throw new RangeError(`options.kind: track ${options.trackId} is ${existing.kind}, not ${options.kind}`);
+        throw new RangeError(
+          `options.kind: track ${options.trackId} is ${existing.kind}, not ${options.kind}`,
+        );
       }
       return existing;
     }
@@ -139,7 +147,11 @@ export class SessionRecorder {
         const numbers = { audio: 0, video: 0 };
         for (const name of await readdir(this.dir)) {
           const m = SEGMENT_FILE.exec(name);
-          if (m) numbers[m[1] as 'audio' | 'video'] = Math.max(numbers[m[1] as 'audio' | 'video'], Number(m[2]));
+          if (m)
+            numbers[m[1] as 'audio' | 'video'] = Math.max(
+              numbers[m[1] as 'audio' | 'video'],
+              Number(m[2]),
+            );
         }
         this.#numbers = numbers;
       }
@@ -154,7 +166,10 @@ export class SessionRecorder {
   #writeMetadata(callEndMs: number | undefined): Promise<void> {
     const next = this.#metadata.then(async () => {
       if (this.#timings.length === 0) return;
-      await writeTimingMetadata(this.dir, sessionTiming(this.#ctx, this.userId, this.sessionId, this.#timings, callEndMs));
+      await writeTimingMetadata(
+        this.dir,
+        sessionTiming(this.#ctx, this.userId, this.sessionId, this.#timings, callEndMs),
+      );
     });
     this.#metadata = next.catch(() => undefined);
     return next;

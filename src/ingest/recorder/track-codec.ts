@@ -38,7 +38,16 @@ const TRACKED: Readonly<Record<string, TrackedCodec>> = {
 };
 
 /** Media-level lines kept from a negotiated SDP (transport lines such as ICE and DTLS are not). */
-const KEPT_ATTRIBUTES = new Set(['rtcp-fb', 'extmap', 'extmap-allow-mixed', 'rtcp-mux', 'rtcp-rsize', 'ptime', 'maxptime', 'framerate']);
+const KEPT_ATTRIBUTES = new Set([
+  'rtcp-fb',
+  'extmap',
+  'extmap-allow-mixed',
+  'rtcp-mux',
+  'rtcp-rsize',
+  'ptime',
+  'maxptime',
+  'framerate',
+]);
 
 export type TrackCodec = {
   readonly kind: 'audio' | 'video';
@@ -47,7 +56,8 @@ export type TrackCodec = {
   /** RTX and FEC payload types: recorded, but they never start a segment nor feed its timing. */
   readonly repair: ReadonlySet<number>;
   /** From `sdpText`: the session and the section to write (codec payload type first). */
-  readonly negotiated: { readonly session: SessionDescription; readonly section: MediaDescription } | undefined;
+  readonly negotiated:
+    { readonly session: SessionDescription; readonly section: MediaDescription } | undefined;
 };
 
 function isResolved(codec: ResolvedCodec | TrackCodecParams): codec is ResolvedCodec {
@@ -68,16 +78,30 @@ function fromParams(kind: 'audio' | 'video', p: TrackCodecParams): ResolvedCodec
     fmtp: p.fmtp,
     rtx: p.rtxPayloadType === undefined ? undefined : { payloadType: p.rtxPayloadType },
   });
-  return resolveCodec(parseSdp(text).media[0]!);
+  try {
+    return resolveCodec(parseSdp(text).media[0]!);
+  } catch (error) {
+    if (error instanceof TapedeckError)
+      throw new RangeError(`options.codec: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** The section with `payloadType` first in m= order, so it resolves as the primary codec. */
-function negotiatedSection(kind: string, sdpText: string, payloadType: number): { session: SessionDescription; section: MediaDescription } {
+function negotiatedSection(
+  kind: string,
+  sdpText: string,
+  payloadType: number,
+): { session: SessionDescription; section: MediaDescription } {
   if (typeof sdpText !== 'string') throw new TypeError('options.sdpText must be a string');
   const session = parseSdp(sdpText);
-  const media = session.media.find((m) => m.media.toLowerCase() === kind && m.formats.includes(payloadType));
+  const media = session.media.find(
+    (m) => m.media.toLowerCase() === kind && m.formats.includes(payloadType),
+  );
   if (media === undefined) {
-    throw new RangeError(`options.sdpText has no m=${kind} section listing payload type ${payloadType}`);
+    throw new RangeError(
+      `options.sdpText has no m=${kind} section listing payload type ${payloadType}`,
+    );
   }
   const formats = [payloadType, ...media.formats.filter((pt) => pt !== payloadType)];
   const attributes = media.attributes.filter(([name]) => KEPT_ATTRIBUTES.has(name));
@@ -95,7 +119,8 @@ export function resolveTrackCodec(
   codec: ResolvedCodec | TrackCodecParams,
   sdpText: string | undefined,
 ): TrackCodec {
-  if (kind !== 'audio' && kind !== 'video') throw new RangeError(`options.kind must be "audio" or "video", got ${JSON.stringify(kind)}`);
+  if (kind !== 'audio' && kind !== 'video')
+    throw new RangeError(`options.kind must be "audio" or "video", got ${JSON.stringify(kind)}`);
   let resolved = isResolved(codec) ? codec : fromParams(kind, codec);
   let negotiated: TrackCodec['negotiated'];
   if (sdpText !== undefined) {
@@ -103,13 +128,16 @@ export function resolveTrackCodec(
     try {
       resolved = resolveCodec(negotiated.section);
     } catch (error) {
-      if (error instanceof TapedeckError) throw new RangeError(`options.sdpText: ${error.message}`, { cause: error });
+      if (error instanceof TapedeckError)
+        throw new RangeError(`options.sdpText: ${error.message}`, { cause: error });
       throw error;
     }
   }
   const tracked = TRACKED[resolved.name];
   if (tracked === undefined || !resolved.mimeType.startsWith(`${kind}/`)) {
-    throw new RangeError(`options.codec must be a ${kind} codec among opus, VP8, VP9, H264, AV1, got ${resolved.mimeType}`);
+    throw new RangeError(
+      `options.codec must be opus (audio) or VP8, VP9, H264, AV1 (video) for ${kind === 'audio' ? 'an audio' : 'a video'} track, got ${resolved.mimeType}`,
+    );
   }
   const repair = new Set([...resolved.rtx.keys(), ...resolved.fecPayloadTypes]);
   return { kind, resolved, tracked, repair, negotiated };
@@ -130,12 +158,22 @@ function withRepairTypes(media: MediaDescription, c: ResolvedCodec): MediaDescri
   const channels = media.media === 'audio' ? c.channels : undefined;
   if (c.redPayloadType !== undefined && !rtpmaps.has(c.redPayloadType)) {
     formats.push(c.redPayloadType);
-    rtpmaps.set(c.redPayloadType, { payloadType: c.redPayloadType, encodingName: 'red', clockRate: c.clockRate, channels });
+    rtpmaps.set(c.redPayloadType, {
+      payloadType: c.redPayloadType,
+      encodingName: 'red',
+      clockRate: c.clockRate,
+      channels,
+    });
   }
   for (const [pt, apt] of c.rtx) {
     if (rtpmaps.has(pt)) continue;
     formats.push(pt);
-    rtpmaps.set(pt, { payloadType: pt, encodingName: 'rtx', clockRate: c.clockRate, channels: undefined });
+    rtpmaps.set(pt, {
+      payloadType: pt,
+      encodingName: 'rtx',
+      clockRate: c.clockRate,
+      channels: undefined,
+    });
     fmtps.set(pt, new Map([['apt', String(apt)]]));
   }
   return { ...media, formats, rtpmaps, fmtps };
@@ -148,7 +186,14 @@ export function segmentSdp(codec: TrackCodec, init: SegmentSdpInit): string {
   let media: MediaDescription;
   if (codec.negotiated !== undefined) {
     const { session: s, section } = codec.negotiated;
-    session = { version: 0, origin: s.origin, sessionName: 'tapedeck', connection: s.connection, attributes: [['tool', 'tapedeck']], media: [] };
+    session = {
+      version: 0,
+      origin: s.origin,
+      sessionName: 'tapedeck',
+      connection: s.connection,
+      attributes: [['tool', 'tapedeck']],
+      media: [],
+    };
     media = section;
   } else {
     const firstRtx = [...c.rtx].find(([, apt]) => apt === c.payloadType)?.[0];
@@ -191,12 +236,22 @@ export function readSegmentSdp(text: string): SegmentSdpInfo {
   }
   const resolved = resolveCodec(media);
   const tracked = TRACKED[resolved.name];
-  if (tracked === undefined) throw new TapedeckError('UNSUPPORTED_CODEC', `codec ${resolved.mimeType} is not recorded`);
-  const attr = (name: string): string | undefined => media.attributes.find(([n]) => n === name)?.[1];
+  if (tracked === undefined)
+    throw new TapedeckError('UNSUPPORTED_CODEC', `codec ${resolved.mimeType} is not recorded`);
+  const attr = (name: string): string | undefined =>
+    media.attributes.find(([n]) => n === name)?.[1];
   const type = attr(TRACK_TYPE_ATTRIBUTE);
   return {
-    codec: { kind, resolved, tracked, repair: new Set([...resolved.rtx.keys(), ...resolved.fecPayloadTypes]), negotiated: undefined },
+    codec: {
+      kind,
+      resolved,
+      tracked,
+      repair: new Set([...resolved.rtx.keys(), ...resolved.fecPayloadTypes]),
+      negotiated: undefined,
+    },
     trackId: attr(TRACK_ID_ATTRIBUTE),
-    trackType: (TRACK_TYPES as readonly (string | undefined)[]).includes(type) ? (type as TrackType) : undefined,
+    trackType: (TRACK_TYPES as readonly (string | undefined)[]).includes(type)
+      ? (type as TrackType)
+      : undefined,
   };
 }

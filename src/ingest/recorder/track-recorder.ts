@@ -17,18 +17,31 @@
  * ```
  *
  * After an SSRC change, late packets of the old SSRC (within 1 s) are dropped and counted
- * rather than written into the new segment, whose reader expects one stream.
+ * rather than written into the new segment, whose reader expects one stream. A sender
+ * report that arrives for a new SSRC just before its first RTP packet (senders open with
+ * one) is written where it arrived, into the old segment, and once more at the start of
+ * the new segment (the last one per SSRC, from the last 5 s), so the new segment's timing
+ * has its sender's first report.
  */
-import type { TrackType } from '../../archive/types.js';
+import type { SegmentTiming, TrackType } from '../../archive/types.js';
 import { parseRtcpCompound } from '../../rtp/rtcp.js';
 import { parseRtpPacket, type RtpPacket } from '../../rtp/rtp-packet.js';
-import { parseDottedIpv4 } from '../../rtpdump/core/ipv4.js';
-import { TRACK_TYPES } from '../../archive/timing-metadata.js';
-import { checkTrackId } from './names.js';
-import { SegmentFile, type SegmentCounters, type SegmentInput, type SegmentPlace } from './segment-file.js';
+import type { FlushClock } from './flush-clock.js';
+import { checkEndpoint, checkTrackId, checkTrackType } from './option-checks.js';
+import {
+  SegmentFile,
+  type SegmentCounters,
+  type SegmentInput,
+  type SegmentPlace,
+} from './segment-file.js';
 import { resolveTrackCodec, type TrackCodec } from './track-codec.js';
-import type { SegmentTiming } from '../../archive/types.js';
-import type { PacketSink, RepublishUpdate, TrackEndpoint, TrackRecorderOptions, TrackRecorderStats } from './types.js';
+import type {
+  PacketSink,
+  RepublishUpdate,
+  TrackEndpoint,
+  TrackRecorderOptions,
+  TrackRecorderStats,
+} from './types.js';
 
 /** What a track needs from its session. */
 export type TrackHost = {
@@ -36,11 +49,13 @@ export type TrackHost = {
   place(kind: 'audio' | 'video'): Promise<SegmentPlace>;
   /** A segment's files are closed; its timing goes into the session's metadata. */
   segmentClosed(timing: SegmentTiming): Promise<void>;
-  readonly flushIntervalMs: number;
+  readonly flushClock: FlushClock;
 };
 
 const MAX_HELD = 64;
 const STALE_WINDOW_MS = 1000;
+const MAX_FOREIGN_REPORTS = 8;
+const FOREIGN_REPORT_MS = 5000;
 
 export class TrackRecorder implements PacketSink {
   readonly trackId: string;
@@ -53,6 +68,8 @@ export class TrackRecorder implements PacketSink {
   #segment: SegmentFile | undefined;
   /** Records waiting for the first media packet of the next segment. */
   #held: SegmentInput[] = [];
+  /** The last sender report per SSRC other than the open segment's (oldest dropped past 8). */
+  readonly #foreignReports = new Map<number, SegmentInput>();
   /** The SSRC the last SSRC change left, and until when its late packets are dropped. */
   #left: { ssrc: number; untilMs: number } | undefined;
   readonly #closings = new Set<Promise<void>>();
@@ -78,12 +95,14 @@ export class TrackRecorder implements PacketSink {
     this.#codec = resolveTrackCodec(options.kind, options.codec, options.sdpText);
     this.#codecSource = { codec: options.codec, sdpText: options.sdpText };
     this.kind = options.kind;
-    const trackType = options.trackType ?? (this.kind === 'audio' ? 'TRACK_TYPE_AUDIO' : 'TRACK_TYPE_VIDEO');
-    if (!TRACK_TYPES.includes(trackType)) {
-      throw new RangeError(`options.trackType must be one of ${TRACK_TYPES.join(', ')}, got ${JSON.stringify(trackType)}`);
-    }
-    this.trackType = trackType;
-    this.endpoint = checkEndpoint(options.endpoint ?? { address: '127.0.0.1', port: this.kind === 'audio' ? 5004 : 5006 });
+    this.trackType = checkTrackType(
+      'options.trackType',
+      options.trackType ?? (this.kind === 'audio' ? 'TRACK_TYPE_AUDIO' : 'TRACK_TYPE_VIDEO'),
+    );
+    this.endpoint = checkEndpoint(
+      'options.endpoint',
+      options.endpoint ?? { address: '127.0.0.1', port: this.kind === 'audio' ? 5004 : 5006 },
+    );
     this.#host = host;
   }
 
@@ -96,21 +115,20 @@ export class TrackRecorder implements PacketSink {
     return this.#failure;
   }
 
+  /**
+   * Records one datagram (see the module comment). Packet content never throws: what
+   * cannot be recorded is counted in `stats`. RangeError for a non-finite `arrivalMs`.
+   */
   push(packet: Uint8Array, arrivalMs: number, isRtcp: boolean): void {
-    if (!Number.isFinite(arrivalMs)) throw new RangeError(`arrivalMs must be a finite Unix time in ms, got ${arrivalMs}`);
+    if (!Number.isFinite(arrivalMs))
+      throw new RangeError(`arrivalMs must be a finite Unix time in ms, got ${arrivalMs}`);
     const c = this.#counters;
     if (this.#closed !== undefined) {
       c.droppedAfterClose += 1;
       return;
     }
     if (isRtcp) {
-      try {
-        parseRtcpCompound(packet);
-      } catch {
-        c.droppedMalformed += 1;
-        return;
-      }
-      this.#toSegmentOrHeld({ packet, arrivalMs, isRtcp: true });
+      this.#pushRtcp(packet, arrivalMs);
       return;
     }
     let rtp: RtpPacket;
@@ -153,7 +171,10 @@ export class TrackRecorder implements PacketSink {
    */
   republish(update: RepublishUpdate = {}): Promise<void> {
     if (update.codec !== undefined || update.sdpText !== undefined) {
-      const source = { codec: update.codec ?? this.#codecSource.codec, sdpText: update.sdpText ?? this.#codecSource.sdpText };
+      const source = {
+        codec: update.codec ?? this.#codecSource.codec,
+        sdpText: update.sdpText ?? this.#codecSource.sdpText,
+      };
       this.#codec = resolveTrackCodec(this.kind, source.codec, source.sdpText);
       this.#codecSource = source;
     }
@@ -177,6 +198,27 @@ export class TrackRecorder implements PacketSink {
     return this.#closed;
   }
 
+  #pushRtcp(packet: Uint8Array, arrivalMs: number): void {
+    let reporter: number | undefined;
+    try {
+      reporter = parseRtcpCompound(packet).find((p) => p.type === 'sr')?.ssrc;
+    } catch {
+      this.#counters.droppedMalformed += 1;
+      return;
+    }
+    const input: SegmentInput = { packet, arrivalMs, isRtcp: true };
+    this.#toSegmentOrHeld(input);
+    const ssrc = this.#segment?.ssrc;
+    if (reporter === undefined || ssrc === undefined || reporter === ssrc) return;
+    // Possibly the next stream's first report: remembered for the segment it may open.
+    this.#foreignReports.delete(reporter);
+    this.#foreignReports.set(reporter, input);
+    const oldest = this.#foreignReports.keys().next();
+    if (this.#foreignReports.size > MAX_FOREIGN_REPORTS && oldest.done !== true) {
+      this.#foreignReports.delete(oldest.value);
+    }
+  }
+
   #toSegmentOrHeld(input: SegmentInput): void {
     if (this.#segment !== undefined) {
       this.#segment.add(input);
@@ -192,6 +234,12 @@ export class TrackRecorder implements PacketSink {
   #openSegment(rtp: RtpPacket, first: SegmentInput): void {
     const held = this.#held;
     this.#held = [];
+    const report = this.#foreignReports.get(rtp.ssrc);
+    this.#foreignReports.clear();
+    if (report !== undefined && report.arrivalMs >= first.arrivalMs - FOREIGN_REPORT_MS) {
+      held.push(report);
+      held.sort((a, b) => a.arrivalMs - b.arrivalMs);
+    }
     const startMs = Math.floor(Math.min(first.arrivalMs, held[0]?.arrivalMs ?? Infinity));
     const segment = new SegmentFile({
       codec: this.#codec,
@@ -202,7 +250,7 @@ export class TrackRecorder implements PacketSink {
       startMs,
       place: () => this.#host.place(this.kind),
       counters: this.#counters,
-      flushIntervalMs: this.#host.flushIntervalMs,
+      flushClock: this.#host.flushClock,
     });
     this.#segment = segment;
     this.#segments += 1;
@@ -228,15 +276,4 @@ export class TrackRecorder implements PacketSink {
     await Promise.all(this.#closings);
     if (this.#failure !== undefined) throw this.#failure;
   }
-}
-
-function checkEndpoint(endpoint: TrackEndpoint): TrackEndpoint {
-  if (typeof endpoint?.address !== 'string' || parseDottedIpv4(endpoint.address) === undefined) {
-    throw new TypeError(`options.endpoint.address must be a dotted IPv4 address, got ${JSON.stringify(endpoint?.address)}`);
-  }
-  const port = endpoint.port;
-  if (!Number.isInteger(port) || port < 1 || port > 0xffff) {
-    throw new RangeError(`options.endpoint.port must be an integer in 1..65535, got ${String(port)}`);
-  }
-  return { address: endpoint.address, port };
 }

@@ -63,7 +63,10 @@ export type RepublishUpdate = {
   readonly sdpText?: string;
 };
 
-/** A track's counters; every packet pushed is counted once, as written or as dropped. */
+/**
+ * A track's counters: every packet pushed is counted as written or as dropped (a sender
+ * report also written at the start of the segment its SSRC opens counts twice).
+ */
 export type TrackRecorderStats = {
   /** Segments started (one rtpdump + sdp pair each). */
   readonly segments: number;

@@ -4,10 +4,7 @@
  * `accepted`, the `dropped*` counters or `pendingRtcp`:
  *
  * `received = accepted + droppedOversize + droppedForeignSource + droppedMalformed
- *   + droppedPayloadType + droppedSsrc + droppedUnclaimedRtcp + pendingRtcp`
- *
- * (The one exception: a sink that closes the endpoint from `push` while held RTCP is being
- * released leaves the RTP packet that released it counted only in `received`.)
+ *   + droppedPayloadType + droppedSsrc + droppedUnclaimedRtcp + droppedOnClose + pendingRtcp`
  */
 export type UdpEndpointStats = {
   /** Datagrams read from either socket. */
@@ -26,8 +23,13 @@ export type UdpEndpointStats = {
   readonly droppedSsrc: number;
   /** Longer than `maxPacketBytes`. */
   readonly droppedOversize: number;
-  /** RTCP held while no RTP sender was known, then discarded (queue full, or closed). */
+  /** RTCP held while no RTP sender was known, pushed out by newer RTCP (16 are kept). */
   readonly droppedUnclaimedRtcp: number;
+  /**
+   * Read but never delivered because the endpoint closed first: RTCP still held at
+   * `close()`, and datagrams in hand when the sink itself called `close()`.
+   */
+  readonly droppedOnClose: number;
   /** RTCP held now, waiting for the sender's first RTP packet. */
   readonly pendingRtcp: number;
   /** Calls to `sink.push` that threw (the packet still counts as accepted). */
@@ -49,6 +51,7 @@ export function emptyEndpointStats(): MutableEndpointStats {
     droppedSsrc: 0,
     droppedOversize: 0,
     droppedUnclaimedRtcp: 0,
+    droppedOnClose: 0,
     pendingRtcp: 0,
     sinkErrors: 0,
     socketErrors: 0,

@@ -3,12 +3,18 @@
  * PlainTransport, ffmpeg, GStreamer) sends it: an RTP socket and an RTCP socket, one
  * sender, every accepted datagram handed to a `PacketSink` exactly as received.
  *
- * Per datagram, in this order (the first failing check counts it, see `stats`):
+ * Per datagram, in this order; the first check that fails counts it (see `stats`):
  *
  * ```text
- * received ─▶ size ≤ maxPacketBytes ─▶ from the sender? ─▶ RTP or RTCP, valid ─▶ PT, SSRC ─▶ sink
- *             droppedOversize          droppedForeign      droppedMalformed      droppedPayloadType
- *                                      Source                                    droppedSsrc
+ * received
+ *   ├─ longer than maxPacketBytes ─────────────────────────▶ droppedOversize
+ *   ├─ not from the expected/latched sender ─────────────────▶ droppedForeignSource
+ *   │    (while no sender is latched, judged after the checks below)
+ *   ├─ not valid RTP (§A.1) / RTCP (§A.2) for its port ──────▶ droppedMalformed
+ *   ├─ RTP payload type not in payloadTypes ─────────────────▶ droppedPayloadType
+ *   ├─ RTP SSRC not in expectedSsrcs ────────────────────────▶ droppedSsrc
+ *   ├─ RTCP before the sender's first RTP packet ────────────▶ held (pendingRtcp)
+ *   └─ sink.push(packet, arrivalMs, isRtcp) ─────────────────▶ accepted (rtcp)
  * ```
  *
  * RTP port: RTP, and RTCP too with rtcp-mux (second byte 192..223). RTCP port: RTCP only.
@@ -124,14 +130,15 @@ export class UdpTrackEndpoint {
 
   /**
    * Stops delivering at once (nothing reaches the sink after this call, even datagrams
-   * already read), discards held RTCP, and resolves when both sockets are closed.
+   * already read), discards held RTCP (`droppedOnClose`), and resolves when both sockets
+   * are closed.
    * Idempotent: every call returns the same promise.
    */
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#closed = true;
       this.#options.signal?.removeEventListener('abort', this.#onAbort);
-      this.#stats.droppedUnclaimedRtcp += this.#pending.drain().length;
+      this.#stats.droppedOnClose += this.#pending.drain().length;
       this.#stats.pendingRtcp = 0;
       this.#closing = Promise.all([
         closeSocket(this.#rtpSocket),
@@ -191,7 +198,6 @@ export class UdpTrackEndpoint {
         this.#stats.droppedForeignSource++;
         return;
       case 'pending':
-        this.#stats.droppedUnclaimedRtcp += 1; return;
         this.#stats.droppedUnclaimedRtcp += this.#pending.add(entry);
         this.#stats.pendingRtcp = this.#pending.size;
         return;
@@ -203,14 +209,17 @@ export class UdpTrackEndpoint {
     const entries = this.#pending.drain();
     this.#stats.pendingRtcp = 0;
     for (const entry of entries) {
-      if (this.#closed) this.#stats.droppedUnclaimedRtcp++;
+      if (this.#closed) this.#stats.droppedOnClose++;
       else this.#admitRtcp(entry);
     }
   }
 
   #deliver(packet: Uint8Array, arrivalMs: number, isRtcp: boolean): void {
-    if (this.#closed) return;
     const stats = this.#stats;
+    if (this.#closed) {
+      stats.droppedOnClose++; // the sink closed the endpoint while this datagram was in hand
+      return;
+    }
     stats.accepted++;
     if (isRtcp) stats.rtcp++;
     try {

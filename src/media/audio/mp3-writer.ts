@@ -49,6 +49,8 @@ export class Mp3FileWriter {
   readonly #onAbort = (): void => void this.abort();
   #frames = 0;
   #state: 'open' | 'finished' | 'aborted' = 'open';
+  #abortedPromise: Promise<never> | undefined;
+  #rejectAborted: (() => void) | undefined;
 
   private constructor(
     path: string,
@@ -107,7 +109,19 @@ export class Mp3FileWriter {
     }
     const timestamp = this.#frames / this.sampleRate;
     this.#frames += frames;
-    await this.#output.add(planar, frames, timestamp);
+    // An abort cancels the encoder, after which a pending add may never settle: race it.
+    await Promise.race([this.#output.add(planar, frames, timestamp), this.#aborted]);
+    this.#checkOpen();
+  }
+
+  /** Rejects with ABORTED once the writer is aborted (never resolves). */
+  get #aborted(): Promise<never> {
+    this.#abortedPromise ??= new Promise<never>((_, reject) => {
+      this.#rejectAborted = () => reject(new TapedeckError('ABORTED', `writing ${this.path} was aborted`));
+      if (this.#state === 'aborted' || this.#signal?.aborted === true) this.#rejectAborted();
+    });
+    this.#abortedPromise.catch(() => undefined);
+    return this.#abortedPromise;
   }
 
   /** Flushes the encoder, completes the file and renames it into place. */
@@ -134,6 +148,7 @@ export class Mp3FileWriter {
   abort(): Promise<void> {
     if (this.#state === 'finished') return Promise.resolve();
     this.#state = 'aborted';
+    this.#rejectAborted?.();
     this.#signal?.removeEventListener('abort', this.#onAbort);
     return this.#output.abort();
   }

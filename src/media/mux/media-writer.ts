@@ -247,8 +247,9 @@ export class MediaFileWriter {
         await this.#output.finalize();
         await this.#file.commit();
       } catch (error) {
+        const failure = this.#failure(error, 'finalizing the file');
         await this.abort();
-        throw wrap(error, 'finalizing the file');
+        throw failure;
       }
       this.#state = 'finalized';
       this.#signal?.removeEventListener('abort', this.#onAbort);
@@ -259,6 +260,14 @@ export class MediaFileWriter {
         tracks: this.stats,
       };
     });
+  }
+
+  /** What a failure means: after an abort, whatever broke is the abort's doing. */
+  #failure(error: unknown, doing: string): Error {
+    if (this.#state === 'aborted' || this.#signal?.aborted === true) {
+      return new TapedeckError('ABORTED', `writing ${this.path} was aborted`, { cause: error });
+    }
+    return wrap(error, doing);
   }
 
   /** Stops writing and deletes the partial file. Idempotent; a no-op once finalized. */
@@ -328,7 +337,7 @@ export class MediaFileWriter {
         await track.source.add(packet, meta);
       }
     } catch (error) {
-      throw wrap(error, `muxing track ${track.index}`);
+      throw this.#failure(error, `muxing track ${track.index}`);
     }
   }
 }

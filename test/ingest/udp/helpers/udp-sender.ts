@@ -13,8 +13,8 @@ export class UdpSender {
   }
 
   /**
-   * Binds `port` (default ephemeral) on `host` (default 127.0.0.1; Linux routes all of
-   * 127.0.0.0/8 to loopback, so 127.0.0.2 is "another machine" for address checks).
+   * Binds `port` (default ephemeral) on `host` (default 127.0.0.1, the only address tests
+   * bind).
    */
   static async open(options: { port?: number; host?: string } = {}): Promise<UdpSender> {
     const socket = dgram.createSocket('udp4');
