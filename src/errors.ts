@@ -6,6 +6,10 @@
 
 export const ERROR_CATALOG = {
   INVALID_ARGUMENT: { status: 400, retryable: false, exitCode: 2 },
+  UNAUTHENTICATED: { status: 401, retryable: false, exitCode: 8 },
+  FORBIDDEN: { status: 403, retryable: false, exitCode: 8 },
+  NOT_FOUND: { status: 404, retryable: false, exitCode: 5 },
+  CONFLICT: { status: 409, retryable: false, exitCode: 9 },
   PARSE_ERROR: { status: 422, retryable: false, exitCode: 3 },
   SDP_INVALID: { status: 422, retryable: false, exitCode: 3 },
   METADATA_INVALID: { status: 422, retryable: false, exitCode: 3 },
@@ -18,7 +22,12 @@ export const ERROR_CATALOG = {
   UNSUPPORTED_CODEC: { status: 422, retryable: false, exitCode: 6 },
   MEDIA_ERROR: { status: 422, retryable: false, exitCode: 6 },
   REMOTE_FETCH_FAILED: { status: 502, retryable: true, exitCode: 7 },
+  UNAVAILABLE: { status: 503, retryable: true, exitCode: 1 },
   ABORTED: { status: 499, retryable: true, exitCode: 130 },
+  /** A webhook's `webhook-signature` matches none of the configured secrets (or headers are missing). */
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, retryable: false, exitCode: 2 },
+  /** A webhook's `webhook-timestamp` is outside the verifier's tolerance window (replay guard). */
+  WEBHOOK_TIMESTAMP_OUT_OF_RANGE: { status: 400, retryable: false, exitCode: 2 },
   INTERNAL: { status: 500, retryable: true, exitCode: 1 },
 } as const satisfies Record<string, { status: number; retryable: boolean; exitCode: number }>;
 

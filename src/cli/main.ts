@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { formatErrorLine, toTapedeckError } from '../errors.js';
 import { registerRawCommands } from './raw-commands.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTokenCommand } from './token-command.js';
+import { ConfigError } from '../config/config-error.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -19,6 +21,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const state = { exitCode: 0 };
   registerRawCommands(program, io, state);
   registerServeCommand(program, io);
+  registerTokenCommand(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return state.exitCode;
@@ -26,7 +29,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }
-    io.stderr.write(formatErrorLine(error) + '\n');
+    // A bad configuration is one line per bad setting; everything else is one line.
+    const lines = error instanceof ConfigError ? error.problems.map((p) => `${error.code}: ${p}`) : [formatErrorLine(error)];
+    io.stderr.write(lines.join('\n') + '\n');
     if (argv.includes('--verbose') && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`);
     return toTapedeckError(error).exitCode;
   }

@@ -28,7 +28,7 @@ export type PoolOptions = {
  * 249 MB with 4 MB at ~5% more time). Under vitest the sources are TypeScript: the worker
  * then loads through tsx.
  */
-const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8 };
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 function startWorker(): Worker {
   const here = import.meta.url;

@@ -1,0 +1,176 @@
+/**
+ * The service's configuration: environment variables, optionally a JSON config file with
+ * the same keys in camelCase (`TAPEDECK_RTP_PORT_MIN` → `rtpPortMin`); the environment
+ * wins. Pure: the caller reads the file (see load-config-node.ts).
+ */
+import { ConfigError } from './config-error.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated configuration. Defaults are stated per field. */
+export type TapedeckConfig = {
+  /** HTTP bind address. `TAPEDECK_HOST`, default `127.0.0.1`. */
+  readonly host: string;
+  /** HTTP port, 0 = any free port. `TAPEDECK_PORT`, default 8080. */
+  readonly port: number;
+  /** Where the SQLite file, the spool and the API secret live. `TAPEDECK_DATA_DIR`, default `./data`. */
+  readonly dataDir: string;
+  /** HS256 key for every token. `TAPEDECK_API_SECRET`; when absent one is generated on first start. */
+  readonly apiSecret?: string;
+  /** pino level. `TAPEDECK_LOG_LEVEL`, default `info`. */
+  readonly logLevel: LogLevel;
+  /** UDP bind address for RTP ingest. `TAPEDECK_RTP_HOST`, default `127.0.0.1`. */
+  readonly rtpHost: string;
+  /** First UDP port for RTP ingest. `TAPEDECK_RTP_PORT_MIN`, default 40000. */
+  readonly rtpPortMin: number;
+  /** Last UDP port for RTP ingest (inclusive). `TAPEDECK_RTP_PORT_MAX`, default 49999. */
+  readonly rtpPortMax: number;
+};
+
+export type LoadConfigOptions = {
+  /** The environment (usually `process.env`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The parsed config file (a JSON object), if any. */
+  readonly file?: unknown;
+};
+
+/** The shortest `TAPEDECK_API_SECRET` accepted (characters; the generated one has 43). */
+export const MIN_API_SECRET_LENGTH = 32;
+
+const KEYS = {
+  host: 'TAPEDECK_HOST',
+  port: 'TAPEDECK_PORT',
+  dataDir: 'TAPEDECK_DATA_DIR',
+  apiSecret: 'TAPEDECK_API_SECRET',
+  logLevel: 'TAPEDECK_LOG_LEVEL',
+  rtpHost: 'TAPEDECK_RTP_HOST',
+  rtpPortMin: 'TAPEDECK_RTP_PORT_MIN',
+  rtpPortMax: 'TAPEDECK_RTP_PORT_MAX',
+} as const satisfies Record<keyof TapedeckConfig, string>;
+
+type Key = keyof typeof KEYS;
+type Raw = { readonly value: string | number | boolean | null | object; readonly name: string };
+
+/**
+ * Validates the environment and config file into a new config object. Every bad setting
+ * is collected; if there is any, throws one `ConfigError` (`INVALID_ARGUMENT`) listing
+ * them, each naming the setting and the value it got (never the API secret's value).
+ */
+export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
+  const problems: string[] = [];
+  const file = fileObject(options.file, problems);
+  const raw = (key: Key): Raw | undefined => {
+    const envValue = options.env[KEYS[key]];
+    if (envValue !== undefined && envValue !== '') return { value: envValue, name: KEYS[key] };
+    const fileValue = file[key];
+    if (fileValue !== undefined)
+      return { value: fileValue as Raw['value'], name: `${key} (config file)` };
+    return undefined;
+  };
+
+  const host = text(raw('host'), '127.0.0.1', problems);
+  const port = integer(raw('port'), 8080, 0, 65535, problems);
+  const dataDir = text(raw('dataDir'), './data', problems);
+  const logLevel = oneOf(raw('logLevel'), 'info', LOG_LEVELS, problems);
+  const rtpHost = text(raw('rtpHost'), '127.0.0.1', problems);
+  const rtpPortMin = integer(raw('rtpPortMin'), 40000, 1, 65535, problems);
+  const rtpPortMax = integer(raw('rtpPortMax'), 49999, 1, 65535, problems);
+  if (rtpPortMin !== undefined && rtpPortMax !== undefined && rtpPortMin > rtpPortMax) {
+    problems.push(
+      `TAPEDECK_RTP_PORT_MIN (${rtpPortMin}) must not exceed TAPEDECK_RTP_PORT_MAX (${rtpPortMax})`,
+    );
+  }
+  const apiSecret = secret(raw('apiSecret'), problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    host: host!,
+    port: port!,
+    dataDir: dataDir!,
+    ...(apiSecret !== undefined ? { apiSecret } : {}),
+    logLevel: logLevel!,
+    rtpHost: rtpHost!,
+    rtpPortMin: rtpPortMin!,
+    rtpPortMax: rtpPortMax!,
+  };
+}
+
+function fileObject(file: unknown, problems: string[]): Readonly<Record<string, unknown>> {
+  if (file === undefined) return {};
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+    problems.push('the config file must hold a JSON object');
+    return {};
+  }
+  const known = new Set<string>(Object.keys(KEYS));
+  for (const key of Object.keys(file)) {
+    if (!known.has(key))
+      problems.push(
+        `the config file has an unknown key "${key}" (known: ${[...known].join(', ')})`,
+      );
+  }
+  return file as Record<string, unknown>;
+}
+
+function shown(value: Raw['value']): string {
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+function text(raw: Raw | undefined, fallback: string, problems: string[]): string | undefined {
+  if (raw === undefined) return fallback;
+  if (typeof raw.value !== 'string' || raw.value.trim() === '' || /\s/.test(raw.value)) {
+    problems.push(`${raw.name} must be a non-empty string without spaces, got ${shown(raw.value)}`);
+    return undefined;
+  }
+  return raw.value;
+}
+
+function integer(
+  raw: Raw | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number | undefined {
+  if (raw === undefined) return fallback;
+  const n =
+    typeof raw.value === 'number'
+      ? raw.value
+      : typeof raw.value === 'string' && /^\d+$/.test(raw.value)
+        ? Number(raw.value)
+        : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${raw.name} must be an integer in ${min}..${max}, got ${shown(raw.value)}`);
+    return undefined;
+  }
+  return n;
+}
+
+function oneOf<T extends string>(
+  raw: Raw | undefined,
+  fallback: T,
+  allowed: readonly T[],
+  problems: string[],
+): T | undefined {
+  if (raw === undefined) return fallback;
+  if (typeof raw.value === 'string' && (allowed as readonly string[]).includes(raw.value))
+    return raw.value as T;
+  problems.push(`${raw.name} must be one of ${allowed.join(', ')}, got ${shown(raw.value)}`);
+  return undefined;
+}
+
+function secret(raw: Raw | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw.value !== 'string') {
+    problems.push(`${raw.name} must be a string`);
+    return undefined;
+  }
+  if (raw.value.length < MIN_API_SECRET_LENGTH || /\s/.test(raw.value)) {
+    // The value itself is never echoed.
+    problems.push(
+      `${raw.name} must be at least ${MIN_API_SECRET_LENGTH} characters without spaces (got ${raw.value.length})`,
+    );
+    return undefined;
+  }
+  return raw.value;
+}
