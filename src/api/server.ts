@@ -25,6 +25,8 @@ export type ServerDeps = {
   readonly logStream?: DestinationStream;
   /** Runs at shutdown after /readyz turns 503 and before HTTP closes. */
   readonly onShutdown?: () => Promise<void>;
+  /** Feature routes (calls, recordings, ingest), registered with the built-in ones. */
+  readonly routes?: readonly ((app: FastifyInstance) => void)[];
 };
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'closed';
@@ -71,6 +73,7 @@ export function createServer(config: TapedeckConfig, deps: ServerDeps): Tapedeck
     registerSystemRoutes(instance, metrics, () => state === 'ready');
     registerDocsRoutes(instance);
     registerWhoamiRoute(instance);
+    for (const register of deps.routes ?? []) register(instance);
     done();
   });
   app.addHook('onReady', (done) => {

@@ -49,11 +49,20 @@ export async function ffprobe(file: string): Promise<Probe> {
   return JSON.parse(stdout) as Probe;
 }
 
-/** What `ffmpeg -v error -i file -f null -` prints (empty when the file decodes cleanly). */
+/**
+ * What a full decode prints (`ffmpeg -v error -i file -f null -`; empty when the file
+ * decodes cleanly). Video is passed to the null output in the file's own time base
+ * (`-enc_time_base:v -1`): by default ffmpeg re-times it to its guessed frame rate, and
+ * variable-rate WebRTC video (two frames closer than 1/fps) then draws a "non
+ * monotonically increasing dts" complaint from the null muxer, which is about that
+ * re-timing, not about the file.
+ */
 export async function ffmpegDecodeErrors(file: string): Promise<string> {
-  const { stdout, stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], {
-    maxBuffer: 64 << 20,
-  });
+  const { stdout, stderr } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-enc_time_base:v', '-1', '-f', 'null', '-'],
+    { maxBuffer: 64 << 20 },
+  );
   return stdout + stderr;
 }
 

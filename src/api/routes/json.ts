@@ -1,0 +1,99 @@
+/** Domain objects → the API's snake_case JSON. Times are RFC 3339. */
+import type { FastifyRequest } from 'fastify';
+import type { CallView, RecordingView, RtpTrack } from '../../calls/index.js';
+import type { CallType, StoredEvent } from '../../db/index.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/** `http(s)://host[:port]` the request was addressed to. */
+export function originOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+export function callTypeJson(type: CallType): object {
+  return {
+    name: type.name,
+    settings: type.settings,
+    grants: type.grants,
+    created_at: iso(type.createdAtMs),
+    updated_at: iso(type.updatedAtMs),
+  };
+}
+
+export function trackJson(track: RtpTrack): object {
+  const stats = track.stats;
+  return {
+    track_id: track.trackId,
+    user_id: track.userId,
+    session_id: track.sessionId,
+    track_type: track.description.trackType,
+    codec: track.description.codec.mimeType,
+    rtp: track.rtp,
+    rtcp: track.rtcp,
+    packets_received: stats.received,
+    packets_accepted: stats.accepted,
+  };
+}
+
+export function callJson(view: CallView): object {
+  const { call, settings, activeRecording } = view;
+  return {
+    type: call.type,
+    id: call.id,
+    cid: call.cid,
+    state: call.state,
+    settings_override: call.settingsOverride,
+    settings: { raw_recording: { mode: settings.mode, audio_only: settings.audioOnly } },
+    created_at: iso(call.createdAtMs),
+    ended_at: isoOrNull(call.endedAtMs),
+    members: view.members.map((m) => ({ user_id: m.userId, role: m.role })),
+    tracks: view.tracks.map(trackJson),
+    recording:
+      activeRecording === undefined
+        ? { active: false }
+        : { active: true, recording_id: activeRecording.id, status: activeRecording.status },
+  };
+}
+
+export function recordingJson(view: RecordingView, origin: string): object {
+  const { recording: r } = view;
+  return {
+    id: r.id,
+    call_type: r.callType,
+    call_id: r.callId,
+    type: r.recordingType,
+    status: r.status,
+    started_at: iso(r.startedAtMs),
+    stopped_at: isoOrNull(r.stoppedAtMs),
+    error: r.errorCode === null ? null : { code: r.errorCode, message: r.errorMessage ?? '' },
+    parts: view.parts.map((p) => ({
+      part_number: p.partNumber,
+      status: p.status,
+      size: p.bytes,
+      started_at: iso(p.startedAtMs),
+      ended_at: isoOrNull(p.endedAtMs),
+      interrupted: p.interrupted,
+    })),
+    files: view.files.map((f) => ({
+      name: f.name,
+      part_number: f.partNumber,
+      size: f.sizeBytes,
+      sha256: f.sha256,
+      url: `${origin}${f.urlPath}`,
+      url_expires_at: new Date(f.urlExpiresAt * 1000).toISOString(),
+    })),
+  };
+}
+
+export function eventJson(event: StoredEvent): object {
+  return {
+    id: event.id,
+    seq: event.seq,
+    type: event.type,
+    call_cid: event.callCid,
+    recording_id: event.recordingId,
+    created_at: iso(event.createdAtMs),
+    payload: event.payload,
+  };
+}

@@ -1,0 +1,460 @@
+/**
+ * The calls and recordings service behind the `/v1` routes: call types, calls, RTP
+ * tracks, and the raw recording lifecycle (see ActiveRecording and finishRecording).
+ *
+ * ```
+ * start ─▶ recording ──(packets from the call's tracks ▶ spool part-1)──▶ stop / call end
+ *   ─▶ stopping ─▶ finalizing (ZIP) ─▶ local storage ─▶ ready   (or ─▶ failed)
+ * ```
+ *
+ * Operations on one call run one after another (a per-call queue), so start/stop/end and
+ * track changes never interleave. Finishing a recording runs in the background; `idle()`
+ * waits for it.
+ */
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { TapedeckMetrics } from '../api/metrics.js';
+import {
+  addRecordingPart,
+  appendEvent,
+  callCid,
+  createRecording,
+  endCall,
+  getCall,
+  getCallType,
+  getOrCreateCall,
+  getRecording,
+  listCallMembers,
+  listCallTypes,
+  listEventsForCall,
+  listRecordingFiles,
+  listRecordingParts,
+  listRecordingsForCall,
+  markCallLive,
+  newId,
+  setCallMember,
+  transitionRecording,
+  updateCallSettingsOverride,
+  upsertCallType,
+  type Call,
+  type CallMember,
+  type CallType,
+  type Grants,
+  type JsonObject,
+  type Recording,
+  type RecordingFile,
+  type RecordingPart,
+  type Schema,
+  type StoredEvent,
+} from '../db/index.js';
+import { TapedeckError } from '../errors.js';
+import { ActiveRecording } from './active-recording.js';
+import { finishRecording, type FinishContext } from './finish-recording.js';
+import { LocalStorage } from './local-storage.js';
+import { RtpTrack } from './rtp-track.js';
+import { effectiveRawRecording, type RawRecordingSettings } from './settings.js';
+import { createFileUrlSigner, type FileUrlSigner } from './signed-url.js';
+import { describeTrack, type ApiTrackType } from './track-description.js';
+
+export type CallServiceOptions = {
+  /** A migrated database. */
+  readonly db: Kysely<Schema>;
+  /** Spool at `<dataDir>/spool`, managed storage at `<dataDir>/recordings`. */
+  readonly dataDir: string;
+  /** IP literal RTP endpoints bind to (config `rtpHost`). */
+  readonly rtpHost: string;
+  /** Download URLs are signed with a key derived from it. */
+  readonly apiSecret: string;
+  readonly metrics?: TapedeckMetrics;
+  /** Origin for URLs in events. Default: none (URLs are path + query). */
+  readonly baseUrl?: () => string;
+  /** Told about errors ingest survives. Default: ignored. */
+  readonly onError?: (error: unknown) => void;
+};
+
+export type AddRtpTrackInput = {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly trackType: ApiTrackType;
+  readonly sdp: string;
+};
+
+export type CallView = {
+  readonly call: Call;
+  readonly settings: RawRecordingSettings;
+  readonly members: readonly CallMember[];
+  readonly tracks: readonly RtpTrack[];
+  readonly activeRecording: Recording | undefined;
+};
+
+export type DownloadableFile = RecordingFile & {
+  readonly name: string;
+  /** Path and query of a signed download URL. */
+  readonly urlPath: string;
+  readonly urlExpiresAt: number;
+};
+
+export type RecordingView = {
+  readonly recording: Recording;
+  readonly parts: readonly RecordingPart[];
+  readonly files: readonly DownloadableFile[];
+};
+
+type CallRuntime = {
+  readonly tracks: Map<string, RtpTrack>;
+  active: ActiveRecording | undefined;
+  queue: Promise<unknown>;
+};
+
+export class CallService {
+  readonly signer: FileUrlSigner;
+  readonly storage: LocalStorage;
+  readonly #db: Kysely<Schema>;
+  readonly #options: CallServiceOptions;
+  readonly #spoolRoot: string;
+  readonly #calls = new Map<string, CallRuntime>();
+  readonly #finishing = new Set<Promise<void>>();
+  readonly #finish: FinishContext;
+  #closed = false;
+
+  constructor(options: CallServiceOptions) {
+    this.#options = options;
+    this.#db = options.db;
+    this.signer = createFileUrlSigner(options.apiSecret);
+    this.storage = new LocalStorage(path.join(options.dataDir, 'recordings'));
+    this.#spoolRoot = path.join(path.resolve(options.dataDir), 'spool');
+    this.#finish = {
+      db: options.db,
+      storage: this.storage,
+      signer: this.signer,
+      baseUrl: options.baseUrl ?? (() => ''),
+    };
+  }
+
+  // ── call types ────────────────────────────────────────────────────────────────────────
+
+  putCallType(
+    name: string,
+    input: { readonly settings: JsonObject; readonly grants: Grants },
+  ): Promise<CallType> {
+    return upsertCallType(this.#db, {
+      name,
+      settings: input.settings,
+      grants: input.grants,
+      externalStorage: null,
+    });
+  }
+
+  async getCallType(name: string): Promise<CallType> {
+    const type = await getCallType(this.#db, name);
+    if (type === undefined)
+      throw new TapedeckError('NOT_FOUND', `call type ${name} does not exist`);
+    return type;
+  }
+
+  listCallTypes(): Promise<CallType[]> {
+    return listCallTypes(this.#db);
+  }
+
+  // ── calls ─────────────────────────────────────────────────────────────────────────────
+
+  async getOrCreateCall(
+    type: string,
+    id: string,
+    input: { readonly settingsOverride?: JsonObject; readonly createdBy?: string | null } = {},
+  ): Promise<{ readonly view: CallView; readonly created: boolean }> {
+    await this.getCallType(type);
+    const { created } = await getOrCreateCall(this.#db, {
+      type,
+      id,
+      createdBy: input.createdBy ?? null,
+      ...(input.settingsOverride !== undefined ? { settingsOverride: input.settingsOverride } : {}),
+    });
+    return { view: await this.describeCall(type, id), created };
+  }
+
+  async updateCall(type: string, id: string, settingsOverride: JsonObject): Promise<CallView> {
+    await updateCallSettingsOverride(this.#db, type, id, settingsOverride);
+    return this.describeCall(type, id);
+  }
+
+  /** Stops the recording (if any), closes the call's tracks and ends the call. */
+  endCall(type: string, id: string): Promise<CallView> {
+    return this.#exclusive(type, id, async (runtime) => {
+      await this.#requireCall(type, id);
+      if (runtime.active !== undefined) await this.#stop(runtime);
+      await Promise.all([...runtime.tracks.values()].map((t) => t.close()));
+      runtime.tracks.clear();
+      this.#updateTrackGauge();
+      await endCall(this.#db, type, id);
+      return this.describeCall(type, id);
+    });
+  }
+
+  async describeCall(type: string, id: string): Promise<CallView> {
+    const call = await this.#requireCall(type, id);
+    const callTypeRow = await this.getCallType(type);
+    const runtime = this.#calls.get(callCid(type, id));
+    const activeId = runtime?.active?.recording.id;
+    return {
+      call,
+      settings: effectiveRawRecording(callTypeRow.settings, call.settingsOverride),
+      members: await listCallMembers(this.#db, type, id),
+      tracks: [...(runtime?.tracks.values() ?? [])],
+      activeRecording: activeId === undefined ? undefined : await getRecording(this.#db, activeId),
+    };
+  }
+
+  // ── recordings ────────────────────────────────────────────────────────────────────────
+
+  /** CONFLICT when raw recording is disabled for the call, the call ended, or it already records. */
+  startRecording(type: string, id: string): Promise<Recording> {
+    return this.#exclusive(type, id, async (runtime) => {
+      const view = await this.describeCall(type, id);
+      if (view.settings.mode === 'disabled') {
+        throw new TapedeckError(
+          'CONFLICT',
+          `raw recording is disabled for call ${view.call.cid} (settings.raw_recording.mode is "disabled")`,
+        );
+      }
+      return this.#start(runtime, view);
+    });
+  }
+
+  /** CONFLICT when the call is not recording. Returns the recording in status `stopping`. */
+  stopRecording(type: string, id: string): Promise<Recording> {
+    return this.#exclusive(type, id, async (runtime) => {
+      await this.#requireCall(type, id);
+      if (runtime.active === undefined)
+        throw new TapedeckError('CONFLICT', `call ${callCid(type, id)} is not recording`);
+      return this.#stop(runtime);
+    });
+  }
+
+  async listRecordings(type: string, id: string): Promise<RecordingView[]> {
+    await this.#requireCall(type, id);
+    const recordings = await listRecordingsForCall(this.#db, type, id);
+    return Promise.all(recordings.map((r) => this.#view(r)));
+  }
+
+  async getRecording(recordingId: string): Promise<RecordingView> {
+    const recording = await getRecording(this.#db, recordingId);
+    if (recording === undefined)
+      throw new TapedeckError('NOT_FOUND', `recording ${recordingId} does not exist`);
+    return this.#view(recording);
+  }
+
+  async listEvents(type: string, id: string, afterSeq = 0): Promise<StoredEvent[]> {
+    await this.#requireCall(type, id);
+    return listEventsForCall(this.#db, callCid(type, id), { afterSeq, limit: 1000 });
+  }
+
+  /**
+   * The stored file a signed download URL names, or FORBIDDEN (bad or expired signature)
+   * / NOT_FOUND (no such file of that recording).
+   */
+  async resolveDownload(
+    recordingId: string,
+    name: string,
+    expires: string,
+    sig: string,
+  ): Promise<DownloadableFile & { readonly absolutePath: string }> {
+    if (!this.signer.verify(recordingId, name, expires, sig))
+      throw new TapedeckError('FORBIDDEN', 'download URL signature is invalid or expired');
+    const file = (await this.getRecording(recordingId)).files.find((f) => f.name === name);
+    if (file === undefined)
+      throw new TapedeckError('NOT_FOUND', `recording ${recordingId} has no file ${name}`);
+    return { ...file, absolutePath: this.storage.pathOf(recordingId, name) };
+  }
+
+  // ── RTP tracks ────────────────────────────────────────────────────────────────────────
+
+  /** Opens a UDP endpoint for the track; in `auto-on` mode the first track starts the recording. */
+  addRtpTrack(type: string, id: string, input: AddRtpTrackInput): Promise<RtpTrack> {
+    const description = describeTrack(input.trackType, input.sdp);
+    return this.#exclusive(type, id, async (runtime) => {
+      const call = await this.#requireCall(type, id);
+      if (call.state === 'ended') throw new TapedeckError('CONFLICT', `call ${call.cid} has ended`);
+      const track = await RtpTrack.open({
+        trackId: newId(),
+        userId: input.userId,
+        sessionId: input.sessionId,
+        description,
+        host: this.#options.rtpHost,
+        metrics: this.#options.metrics,
+        ...(this.#options.onError !== undefined ? { onError: this.#options.onError } : {}),
+      });
+      runtime.tracks.set(track.trackId, track);
+      this.#updateTrackGauge();
+      try {
+        const members = await listCallMembers(this.#db, type, id);
+        if (!members.some((m) => m.userId === input.userId))
+          await setCallMember(this.#db, {
+            callType: type,
+            callId: id,
+            userId: input.userId,
+            role: 'user',
+          });
+        await markCallLive(this.#db, type, id);
+        if (runtime.active !== undefined) runtime.active.attach(track);
+        else {
+          const view = await this.describeCall(type, id);
+          if (view.settings.mode === 'auto-on') await this.#start(runtime, view);
+        }
+      } catch (error) {
+        runtime.tracks.delete(track.trackId);
+        this.#updateTrackGauge();
+        await track.close();
+        throw error;
+      }
+      return track;
+    });
+  }
+
+  removeRtpTrack(type: string, id: string, trackId: string): Promise<void> {
+    return this.#exclusive(type, id, async (runtime) => {
+      const track = runtime.tracks.get(trackId);
+      if (track === undefined)
+        throw new TapedeckError(
+          'NOT_FOUND',
+          `call ${callCid(type, id)} has no RTP track ${trackId}`,
+        );
+      runtime.active?.detach(track);
+      runtime.tracks.delete(trackId);
+      this.#updateTrackGauge();
+      await track.close();
+    });
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────
+
+  /** Resolves when no recording is being finished. */
+  async idle(): Promise<void> {
+    while (this.#finishing.size > 0) await Promise.allSettled([...this.#finishing]);
+  }
+
+  /** Shutdown: stops and finishes every recording, closes every endpoint. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled(
+      [...this.#calls.keys()].map((cid) => {
+        const [type = '', ...rest] = cid.split(':');
+        return this.#exclusive(type, rest.join(':'), async (runtime) => {
+          if (runtime.active !== undefined) await this.#stop(runtime);
+          await Promise.all([...runtime.tracks.values()].map((t) => t.close()));
+          runtime.tracks.clear();
+        });
+      }),
+    );
+    this.#updateTrackGauge();
+    await this.idle();
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────
+
+  async #requireCall(type: string, id: string): Promise<Call> {
+    const call = await getCall(this.#db, type, id);
+    if (call === undefined)
+      throw new TapedeckError('NOT_FOUND', `call ${callCid(type, id)} does not exist`);
+    return call;
+  }
+
+  #exclusive<T>(type: string, id: string, fn: (runtime: CallRuntime) => Promise<T>): Promise<T> {
+    const cid = callCid(type, id);
+    let runtime = this.#calls.get(cid);
+    if (runtime === undefined) {
+      runtime = { tracks: new Map(), active: undefined, queue: Promise.resolve() };
+      this.#calls.set(cid, runtime);
+    }
+    const rt = runtime;
+    const result = rt.queue.then(() => fn(rt));
+    rt.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #start(runtime: CallRuntime, view: CallView): Promise<Recording> {
+    if (this.#closed) throw new TapedeckError('UNAVAILABLE', 'the service is shutting down');
+    if (view.call.state === 'ended')
+      throw new TapedeckError('CONFLICT', `call ${view.call.cid} has ended`);
+    if (runtime.active !== undefined) {
+      throw new TapedeckError(
+        'CONFLICT',
+        `call ${view.call.cid} is already recording (recording ${runtime.active.recording.id})`,
+      );
+    }
+    const created = await createRecording(this.#db, {
+      callType: view.call.type,
+      callId: view.call.id,
+      recordingType: 'raw',
+      storageName: 'local',
+      storageProvider: 'local',
+    });
+    let active: ActiveRecording;
+    try {
+      active = await ActiveRecording.open({
+        recording: created,
+        spoolRoot: this.#spoolRoot,
+        audioOnly: view.settings.audioOnly,
+      });
+      await addRecordingPart(this.#db, { recordingId: created.id, partNumber: 1 });
+    } catch (error) {
+      await transitionRecording(this.#db, created.id, 'failed', {
+        error: { code: 'INTERNAL', message: 'could not open the spool' },
+      }).catch(() => undefined);
+      throw error;
+    }
+    const recording = await transitionRecording(this.#db, created.id, 'recording');
+    runtime.active = active;
+    for (const track of runtime.tracks.values()) active.attach(track);
+    this.#options.metrics?.activeRecordings.inc();
+    await appendEvent(this.#db, {
+      type: 'call.recording_started',
+      callCid: view.call.cid,
+      recordingId: recording.id,
+      payload: {
+        recording_id: recording.id,
+        recording_type: 'raw',
+        audio_only: view.settings.audioOnly,
+      },
+    });
+    return recording;
+  }
+
+  async #stop(runtime: CallRuntime): Promise<Recording> {
+    const active = runtime.active!;
+    runtime.active = undefined;
+    this.#options.metrics?.activeRecordings.dec();
+    const recording = await transitionRecording(this.#db, active.recording.id, 'stopping');
+    await appendEvent(this.#db, {
+      type: 'call.recording_stopped',
+      callCid: callCid(recording.callType, recording.callId),
+      recordingId: recording.id,
+      payload: { recording_id: recording.id, recording_type: 'raw' },
+    });
+    const done = finishRecording(this.#finish, active).finally(() => this.#finishing.delete(done));
+    this.#finishing.add(done);
+    return recording;
+  }
+
+  async #view(recording: Recording): Promise<RecordingView> {
+    const [parts, files] = await Promise.all([
+      listRecordingParts(this.#db, recording.id),
+      listRecordingFiles(this.#db, recording.id),
+    ]);
+    return {
+      recording,
+      parts,
+      files: files.map((f) => {
+        const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+        const url = this.signer.sign(recording.id, name);
+        return { ...f, name, urlPath: url.path, urlExpiresAt: url.expiresAt };
+      }),
+    };
+  }
+
+  #updateTrackGauge(): void {
+    let n = 0;
+    for (const runtime of this.#calls.values()) n += runtime.tracks.size;
+    this.#options.metrics?.tracks.set(n);
+  }
+}

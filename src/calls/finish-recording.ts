@@ -1,0 +1,101 @@
+/**
+ * After stop: finalize the part's ZIP, put it into the managed local storage, record the
+ * part and file (size, SHA-256), mark the recording `ready` and announce it
+ * (`call.recording_ready`); on any failure mark it `failed` and announce
+ * `call.recording_failed` with the reason. Never announces ready for an archive that was
+ * not completely written.
+ */
+import type { Kysely } from 'kysely';
+import {
+  addRecordingFile,
+  appendEvent,
+  callCid,
+  transitionRecording,
+  updateRecordingPart,
+  type Schema,
+} from '../db/index.js';
+import { toTapedeckError } from '../errors.js';
+import type { ActiveRecording } from './active-recording.js';
+import type { LocalStorage } from './local-storage.js';
+import type { FileUrlSigner } from './signed-url.js';
+
+export type FinishContext = {
+  readonly db: Kysely<Schema>;
+  readonly storage: LocalStorage;
+  readonly signer: FileUrlSigner;
+  /** Origin prefixed to download URLs in events (e.g. `http://127.0.0.1:8080`); may be ''. */
+  readonly baseUrl: () => string;
+};
+
+/** The stored name of a part's archive. */
+export function partArchiveName(callType: string, callId: string, partNumber: number): string {
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `raw_${safe(callType)}_${safe(callId)}_part${partNumber}.zip`;
+}
+
+export async function finishRecording(ctx: FinishContext, active: ActiveRecording): Promise<void> {
+  const { db } = ctx;
+  const { id, callType, callId } = active.recording;
+  const cid = callCid(callType, callId);
+  const part = active.partNumber;
+  try {
+    await transitionRecording(db, id, 'finalizing');
+    await updateRecordingPart(db, id, part, { status: 'finalizing' });
+    const zip = await active.finalize();
+    await updateRecordingPart(db, id, part, {
+      archivePath: zip.path,
+      bytes: zip.bytes,
+      status: 'delivering',
+    });
+    const name = partArchiveName(callType, callId, part);
+    const stored = await ctx.storage.put(zip.path, id, name);
+    await addRecordingFile(db, {
+      recordingId: id,
+      partNumber: part,
+      path: stored.key,
+      sizeBytes: stored.sizeBytes,
+      sha256: stored.sha256,
+      storageUri: `local:${stored.key}`,
+    });
+    await updateRecordingPart(db, id, part, { status: 'ready', endedAtMs: Date.now() });
+    await transitionRecording(db, id, 'ready');
+    const url = ctx.signer.sign(id, name);
+    await appendEvent(db, {
+      type: 'call.recording_ready',
+      callCid: cid,
+      recordingId: id,
+      payload: {
+        recording_id: id,
+        recording_type: active.recording.recordingType,
+        part_number: part,
+        files: [
+          {
+            name,
+            size: stored.sizeBytes,
+            sha256: stored.sha256,
+            url: `${ctx.baseUrl()}${url.path}`,
+            expires_at: url.expiresAt,
+          },
+        ],
+      },
+    });
+  } catch (error) {
+    const failure = toTapedeckError(error);
+    const reason = `${failure.code}: ${failure.message}`;
+    await transitionRecording(db, id, 'failed', {
+      error: { code: failure.code, message: failure.message },
+    }).catch(() => undefined);
+    await updateRecordingPart(db, id, part, { status: 'failed' }).catch(() => undefined);
+    await appendEvent(db, {
+      type: 'call.recording_failed',
+      callCid: cid,
+      recordingId: id,
+      payload: {
+        recording_id: id,
+        recording_type: active.recording.recordingType,
+        part_number: part,
+        reason,
+      },
+    });
+  }
+}

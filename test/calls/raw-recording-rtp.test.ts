@@ -1,0 +1,141 @@
+/**
+ * End to end over real parts: the service (startService, SQLite on a temp data dir), two
+ * RTP tracks fed by the Debian ffmpeg (Opus and VP8, 3 s, -re, RTCP to port + 1), the
+ * archive downloaded through its signed URL with plain fetch, processed by processAll and
+ * judged by ffprobe and a full ffmpeg decode.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAll } from '../../src/raw/operations.js';
+import type { RawReport } from '../../src/raw/report.js';
+import {
+  encoderArgs,
+  FFMPEG_PREAMBLE,
+  lavfiInputArgs,
+  rtpOutputArgs,
+  DEFAULT_AUDIO_INPUT,
+  DEFAULT_VIDEO_INPUT,
+} from '../helpers/ffmpeg-rtp-args.js';
+import { runFfmpeg } from '../helpers/run-ffmpeg.js';
+import { ffmpegDecodeErrors, ffprobe, makeTempDir, removeDir } from '../media/mux-helpers.js';
+import { OPUS_SDP, startTestService, VP8_SDP, type Json, type TestService } from './support.js';
+
+const SECONDS = 3;
+
+let t: TestService;
+let work: string;
+let recording: Json;
+let report: RawReport;
+
+async function addTrack(
+  trackType: 'audio' | 'video',
+  sdp: string,
+): Promise<{ rtp: { port: number }; rtcp: { port: number } }> {
+  const res = await t.api('POST', '/v1/calls/rtp/e2e/rtp_tracks', {
+    user_id: 'alice',
+    session_id: 'sess1',
+    track_type: trackType,
+    sdp,
+  });
+  expect(res.status).toBe(201);
+  return res.json as { rtp: { port: number }; rtcp: { port: number } };
+}
+
+beforeAll(async () => {
+  t = await startTestService();
+  work = await makeTempDir();
+  expect(
+    (
+      await t.api('PUT', '/v1/call_types/rtp', {
+        settings: { raw_recording: { mode: 'available' } },
+      })
+    ).status,
+  ).toBe(200);
+  expect((await t.api('POST', '/v1/calls/rtp/e2e', {})).status).toBe(201);
+  const audio = await addTrack('audio', OPUS_SDP);
+  const video = await addTrack('video', VP8_SDP);
+  // ffmpeg sends RTCP to the RTP port + 1: the endpoints must have bound exactly that.
+  expect(audio.rtcp.port).toBe(audio.rtp.port + 1);
+  expect(video.rtcp.port).toBe(video.rtp.port + 1);
+
+  const started = await t.api('POST', '/v1/calls/rtp/e2e/recordings/raw/start');
+  expect(started.status).toBe(201);
+  const send = (input: string, codec: 'opus' | 'VP8', port: number, ssrc: number): Promise<void> =>
+    runFfmpeg(
+      [
+        ...FFMPEG_PREAMBLE,
+        ...lavfiInputArgs(input, SECONDS),
+        ...encoderArgs({
+          codec,
+          bitrateKbps: codec === 'opus' ? 64 : 500,
+          keyframeIntervalFrames: 30,
+        }),
+        ...rtpOutputArgs({ payloadType: codec === 'opus' ? 111 : 96, ssrc, port, sendBye: true }),
+      ],
+      { timeoutMs: 60_000 },
+    );
+  await Promise.all([
+    send(DEFAULT_AUDIO_INPUT, 'opus', audio.rtp.port, 0x1111_1111),
+    send(DEFAULT_VIDEO_INPUT, 'VP8', video.rtp.port, 0x2222_2222),
+  ]);
+  // Let the last datagrams (BYE) reach the sockets before capture stops.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect((await t.api('POST', '/v1/calls/rtp/e2e/recordings/raw/stop')).status).toBe(200);
+
+  const id: string = started.json.recording.id;
+  for (;;) {
+    recording = (await t.api('GET', `/v1/recordings/${id}`)).json.recording;
+    if (recording.status === 'ready' || recording.status === 'failed') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(recording.status).toBe('ready');
+
+  const download = await fetch(recording.files[0].url); // no token
+  expect(download.status).toBe(200);
+  const zip = path.join(work, 'download.zip');
+  await writeFile(zip, new Uint8Array(await download.arrayBuffer()));
+  report = await processAll({ input: { file: zip }, output: path.join(work, 'out') });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  if (work !== undefined) await removeDir(work);
+});
+
+describe('a raw recording of ffmpeg Opus + VP8 RTP over UDP', () => {
+  it('downloads a ZIP of the size and sha256 the API reports', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(path.join(work, 'download.zip'));
+    expect(bytes.byteLength).toBe(recording.files[0].size);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(recording.files[0].sha256);
+  });
+
+  it('processes without failures into Opus audio, VP8 video, a mux and a mix', () => {
+    expect(report.failures).toEqual([]);
+    expect(report.outputs.map((o) => o.kind).sort()).toEqual([
+      'audio_only',
+      'audio_video',
+      'composite_audio',
+      'video_only',
+    ]);
+  });
+
+  it('yields outputs whose codecs ffprobe confirms, about 3 s long, decoding without errors', async () => {
+    const expected: Record<string, string[]> = {
+      audio_only: ['opus'],
+      video_only: ['vp8'],
+      audio_video: ['opus', 'vp8'],
+      composite_audio: ['mp3'],
+    };
+    for (const output of report.outputs) {
+      const probe = await ffprobe(output.file);
+      expect(probe.streams.map((s) => s.codec_name).sort(), output.kind).toEqual(
+        expected[output.kind],
+      );
+      expect(Math.abs(Number(probe.format.duration) - SECONDS), output.kind).toBeLessThanOrEqual(1);
+      expect(await ffmpegDecodeErrors(output.file), output.kind).toBe('');
+    }
+  });
+});
