@@ -30,7 +30,11 @@ export class TapedeckWebhookError extends Error {
 
   /** The HTTP status a receiver should answer with. */
   get status(): number {
-    return this.code === 'WEBHOOK_SIGNATURE_INVALID' ? 401 : this.code === 'WEBHOOK_SECRET_INVALID' ? 500 : 400;
+    return this.code === 'WEBHOOK_SIGNATURE_INVALID'
+      ? 401
+      : this.code === 'WEBHOOK_SECRET_INVALID'
+        ? 500
+        : 400;
   }
 }
 
@@ -61,7 +65,12 @@ export type WebhookSubtleCrypto = {
     extractable: boolean,
     keyUsages: ['verify'],
   ): Promise<unknown>;
-  verify(algorithm: 'HMAC', key: unknown, signature: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean>;
+  verify(
+    algorithm: 'HMAC',
+    key: unknown,
+    signature: Uint8Array<ArrayBuffer>,
+    data: Uint8Array<ArrayBuffer>,
+  ): Promise<boolean>;
 };
 
 const PREFIX = 'whsec_';
@@ -86,10 +95,13 @@ export async function verifyWebhook<T = unknown>(
   options: VerifyWebhookOptions = {},
 ): Promise<T> {
   const keys = (typeof secret === 'string' ? [secret] : [...secret]).map(decodeSecret);
-  if (keys.length === 0) throw new TapedeckWebhookError('WEBHOOK_SECRET_INVALID', 'no webhook secret given');
+  if (keys.length === 0)
+    throw new TapedeckWebhookError('WEBHOOK_SECRET_INVALID', 'no webhook secret given');
   const toleranceSeconds = options.toleranceSeconds ?? 300;
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
-    throw new RangeError(`toleranceSeconds must be a non-negative number, got ${String(toleranceSeconds)}`);
+    throw new RangeError(
+      `toleranceSeconds must be a non-negative number, got ${String(toleranceSeconds)}`,
+    );
   }
   const nowMs = (options.now ?? new Date()).getTime();
 
@@ -98,7 +110,10 @@ export async function verifyWebhook<T = unknown>(
   const signatures = header(headers, 'webhook-signature');
 
   if (!TIMESTAMP.test(timestamp)) {
-    throw new TapedeckWebhookError('WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'webhook-timestamp is not integer Unix seconds');
+    throw new TapedeckWebhookError(
+      'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+      'webhook-timestamp is not integer Unix seconds',
+    );
   }
   const skewSeconds = Number(timestamp) - nowMs / 1000;
   if (!(Math.abs(skewSeconds) <= toleranceSeconds)) {
@@ -122,37 +137,55 @@ export async function verifyWebhook<T = unknown>(
     if (bytes !== undefined && bytes.length === SIGNATURE_BYTES) candidates.push(bytes);
   }
 
-  const subtle = options.subtle ?? (globalThis as { crypto?: { subtle?: WebhookSubtleCrypto } }).crypto?.subtle;
+  const subtle =
+    options.subtle ?? (globalThis as { crypto?: { subtle?: WebhookSubtleCrypto } }).crypto?.subtle;
   if (subtle === undefined) {
-    throw new TypeError('options.subtle is required where globalThis.crypto.subtle is missing (Node 18: pass webcrypto.subtle from node:crypto)');
+    throw new TypeError(
+      'options.subtle is required where globalThis.crypto.subtle is missing (Node 18: pass webcrypto.subtle from node:crypto)',
+    );
   }
   let matched = false;
   for (const key of keys) {
-    const cryptoKey = await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    const cryptoKey = await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ]);
     for (const candidate of candidates) {
       // subtle.verify compares in constant time.
       if (await subtle.verify('HMAC', cryptoKey, candidate, content)) matched = true;
     }
   }
   if (!matched) {
-    throw new TapedeckWebhookError('WEBHOOK_SIGNATURE_INVALID', `webhook-signature matches no configured secret (message ${id})`);
+    throw new TapedeckWebhookError(
+      'WEBHOOK_SIGNATURE_INVALID',
+      `webhook-signature matches no configured secret (message ${id})`,
+    );
   }
 
   const text = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody);
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new TapedeckWebhookError('WEBHOOK_PAYLOAD_INVALID', `webhook body of message ${id} is not JSON`, { cause: error });
+    throw new TapedeckWebhookError(
+      'WEBHOOK_PAYLOAD_INVALID',
+      `webhook body of message ${id} is not JSON`,
+      { cause: error },
+    );
   }
 }
 
 function decodeSecret(secret: string): Uint8Array<ArrayBuffer> {
   if (typeof secret !== 'string' || !secret.startsWith(PREFIX)) {
-    throw new TapedeckWebhookError('WEBHOOK_SECRET_INVALID', 'the webhook secret must be a string of the form whsec_<base64>');
+    throw new TapedeckWebhookError(
+      'WEBHOOK_SECRET_INVALID',
+      'the webhook secret must be a string of the form whsec_<base64>',
+    );
   }
   const key = decodeBase64(secret.slice(PREFIX.length));
   if (key === undefined || key.length === 0) {
-    throw new TapedeckWebhookError('WEBHOOK_SECRET_INVALID', 'the webhook secret must be a string of the form whsec_<base64>: the part after whsec_ is not base64');
+    throw new TapedeckWebhookError(
+      'WEBHOOK_SECRET_INVALID',
+      'the webhook secret must be a string of the form whsec_<base64>: the part after whsec_ is not base64',
+    );
   }
   return key;
 }
@@ -161,7 +194,8 @@ function decodeSecret(secret: string): Uint8Array<ArrayBuffer> {
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!BASE64.test(text)) return undefined;
   const bare = text.replace(/=+$/, '');
-  if (bare.length % 4 === 1 || (bare.length !== text.length && text.length % 4 !== 0)) return undefined;
+  if (bare.length % 4 === 1 || (bare.length !== text.length && text.length % 4 !== 0))
+    return undefined;
   const binary = atob(bare + '='.repeat((4 - (bare.length % 4)) % 4));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -177,7 +211,8 @@ function header(source: WebhookHeaderSource, name: string): string {
     const key = Object.keys(record).find((k) => k.toLowerCase() === name);
     value = key === undefined ? undefined : record[key];
   }
-  const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : undefined;
+  const text =
+    typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : undefined;
   if (text === undefined || text.trim() === '') {
     throw new TapedeckWebhookError('WEBHOOK_SIGNATURE_INVALID', `missing ${name} header`);
   }
