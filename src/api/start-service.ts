@@ -10,6 +10,12 @@ import { CallService } from '../calls/index.js';
 import { migrateToLatest, openDatabase } from '../db/index.js';
 import { createMetrics } from './metrics.js';
 import { registerCallServiceRoutes } from './routes/index.js';
+import { registerWhipRoutes } from './routes/whip-routes.js';
+import { registerAppRoutes } from './routes/app-routes.js';
+import {
+  WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from '../delivery/webhook-dispatcher.js';
 import { ensureApiSecret, apiSecretPath } from '../config/api-secret.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { loadConfigFromEnv } from '../config/load-config-node.js';
@@ -21,6 +27,8 @@ export type StartServiceOptions = {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where JSON log lines go; default stdout. */
   readonly logStream?: DestinationStream;
+  /** Webhook delivery tuning (backoff, attempts, poll interval); defaults suit production. */
+  readonly webhooks?: Omit<WebhookDispatcherOptions, 'db' | 'metrics'>;
 };
 
 export type FirstStart = {
@@ -37,6 +45,8 @@ export type RunningService = {
   readonly server: TapedeckServer;
   /** Call types, calls, tracks and recordings (on `<dataDir>/tapedeck.db`). */
   readonly calls: CallService;
+  /** Delivers events to the configured webhook (started with the service). */
+  readonly webhooks: WebhookDispatcher;
   /** `http://host:port` as bound. */
   readonly url: string;
   /** Present only on the start that generated the API secret. */
@@ -59,15 +69,21 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     metrics,
     baseUrl: () => url,
   });
+  const webhooks = new WebhookDispatcher({ ...options.webhooks, db: store.db, metrics });
   const server = createServer(config, {
     apiSecret: secret,
     metrics,
-    routes: [(app) => registerCallServiceRoutes(app, calls)],
+    routes: [
+      (app) => registerCallServiceRoutes(app, calls),
+      (app) => registerWhipRoutes(app, calls, { iceHost: config.rtpHost, metrics }),
+      (app) => registerAppRoutes(app, { db: store.db, onWebhookChanged: () => webhooks.wake() }),
+    ],
     onShutdown: async () => {
       try {
         await calls.close();
       } finally {
-        await store.close();
+        // After calls.close() so the events it appends are enqueued before the store closes.
+        await webhooks.stop().finally(() => store.close());
       }
     },
     ...(options.logStream !== undefined ? { logStream: options.logStream } : {}),
@@ -78,11 +94,13 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     await store.close();
     throw error;
   }
-  if (source !== 'generated') return { config, server, calls, url };
+  webhooks.start();
+  if (source !== 'generated') return { config, server, calls, webhooks, url };
   return {
     config,
     server,
     calls,
+    webhooks,
     url,
     firstStart: {
       apiSecret: secret,

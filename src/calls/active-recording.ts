@@ -6,9 +6,33 @@
  * cut would finalize the current CallPartRecorder and open `part-<n+1>` on the same tracks.
  */
 import path from 'node:path';
+import type { TrackType } from '../archive/types.js';
 import type { Recording } from '../db/index.js';
-import { CallPartRecorder, type FinalizedPart } from '../ingest/recorder/index.js';
-import type { RtpTrack } from './rtp-track.js';
+import {
+  CallPartRecorder,
+  type FinalizedPart,
+  type TrackCodecParams,
+  type TrackRecorder,
+} from '../ingest/recorder/index.js';
+import type { ResolvedCodec } from '../sdp/types.js';
+
+/**
+ * What a recording captures from: an RTP/UDP track (RtpTrack) or a WHIP track (WhipTrack).
+ * `rtp` (where packets arrive) is written into the archive when it is an IPv4 address.
+ */
+export type CapturedTrack = {
+  readonly trackId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly description: {
+    readonly kind: 'audio' | 'video';
+    readonly archiveTrackType: TrackType;
+    readonly codec: ResolvedCodec | TrackCodecParams;
+    readonly sdpText?: string;
+  };
+  readonly rtp?: { readonly host: string; readonly port: number };
+  attach(recorder: TrackRecorder | undefined, reason?: 'not_recording' | 'audio_only'): void;
+};
 
 export type ActiveRecordingOptions = {
   readonly recording: Recording;
@@ -23,7 +47,7 @@ export class ActiveRecording {
   readonly audioOnly: boolean;
   readonly #part: CallPartRecorder;
   readonly #dir: string;
-  readonly #tracks = new Set<RtpTrack>();
+  readonly #tracks = new Set<CapturedTrack>();
 
   private constructor(
     recording: Recording,
@@ -52,7 +76,7 @@ export class ActiveRecording {
   }
 
   /** Starts capturing `track` (video is left out under `audio_only`). */
-  attach(track: RtpTrack): void {
+  attach(track: CapturedTrack): void {
     this.#tracks.add(track);
     if (this.audioOnly && track.description.kind === 'video') {
       track.attach(undefined, 'audio_only');
@@ -64,8 +88,8 @@ export class ActiveRecording {
       kind: track.description.kind,
       trackType: track.description.archiveTrackType,
       codec: track.description.codec,
-      sdpText: track.description.sdpText,
-      ...(/^\d+\.\d+\.\d+\.\d+$/.test(rtp.host)
+      ...(track.description.sdpText !== undefined ? { sdpText: track.description.sdpText } : {}),
+      ...(rtp !== undefined && /^\d+\.\d+\.\d+\.\d+$/.test(rtp.host)
         ? { endpoint: { address: rtp.host, port: rtp.port } }
         : {}),
     });
@@ -73,7 +97,7 @@ export class ActiveRecording {
   }
 
   /** Stops capturing `track` (unpublished); its segment closes with the part. */
-  detach(track: RtpTrack): void {
+  detach(track: CapturedTrack): void {
     track.attach(undefined);
     this.#tracks.delete(track);
   }

@@ -48,7 +48,7 @@ import {
   type StoredEvent,
 } from '../db/index.js';
 import { TapedeckError } from '../errors.js';
-import { ActiveRecording } from './active-recording.js';
+import { ActiveRecording, type CapturedTrack } from './active-recording.js';
 import { finishRecording, type FinishContext } from './finish-recording.js';
 import { LocalStorage } from './local-storage.js';
 import { RtpTrack } from './rtp-track.js';
@@ -100,8 +100,13 @@ export type RecordingView = {
   readonly files: readonly DownloadableFile[];
 };
 
+/** A track fed by another ingest (WHIP): the call service attaches it and closes it. */
+export type ExternalTrack = CapturedTrack & { close(): Promise<void> };
+
 type CallRuntime = {
   readonly tracks: Map<string, RtpTrack>;
+  /** WHIP tracks (not in CallView.tracks, which lists RTP endpoints). */
+  readonly externalTracks: Map<string, ExternalTrack>;
   active: ActiveRecording | undefined;
   queue: Promise<unknown>;
 };
@@ -185,6 +190,8 @@ export class CallService {
       if (runtime.active !== undefined) await this.#stop(runtime);
       await Promise.all([...runtime.tracks.values()].map((t) => t.close()));
       runtime.tracks.clear();
+      await Promise.all([...runtime.externalTracks.values()].map((t) => t.close()));
+      runtime.externalTracks.clear();
       this.#updateTrackGauge();
       await endCall(this.#db, type, id);
       return this.describeCall(type, id);
@@ -326,6 +333,57 @@ export class CallService {
     });
   }
 
+  // ── external (WHIP) tracks ────────────────────────────────────────────────────────────
+
+  /**
+   * Adds a track fed by another ingest (WHIP): like addRtpTrack, the user becomes a member
+   * (role `user`) and the call live; an active recording captures it, and in `auto-on` mode
+   * the first track starts the recording. On failure the track is closed.
+   */
+  addExternalTrack(type: string, id: string, track: ExternalTrack): Promise<void> {
+    return this.#exclusive(type, id, async (runtime) => {
+      try {
+        const call = await this.#requireCall(type, id);
+        if (call.state === 'ended')
+          throw new TapedeckError('CONFLICT', `call ${call.cid} has ended`);
+        if (this.#closed) throw new TapedeckError('UNAVAILABLE', 'the service is shutting down');
+        runtime.externalTracks.set(track.trackId, track);
+        this.#updateTrackGauge();
+        const members = await listCallMembers(this.#db, type, id);
+        if (!members.some((m) => m.userId === track.userId))
+          await setCallMember(this.#db, {
+            callType: type,
+            callId: id,
+            userId: track.userId,
+            role: 'user',
+          });
+        await markCallLive(this.#db, type, id);
+        if (runtime.active !== undefined) runtime.active.attach(track);
+        else {
+          const view = await this.describeCall(type, id);
+          if (view.settings.mode === 'auto-on') await this.#start(runtime, view);
+        }
+      } catch (error) {
+        runtime.externalTracks.delete(track.trackId);
+        this.#updateTrackGauge();
+        await track.close();
+        throw error;
+      }
+    });
+  }
+
+  /** Detaches and closes an external track; a no-op for an unknown id. */
+  removeExternalTrack(type: string, id: string, trackId: string): Promise<void> {
+    return this.#exclusive(type, id, async (runtime) => {
+      const track = runtime.externalTracks.get(trackId);
+      if (track === undefined) return;
+      runtime.active?.detach(track);
+      runtime.externalTracks.delete(trackId);
+      this.#updateTrackGauge();
+      await track.close();
+    });
+  }
+
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────
 
   /** Resolves when no recording is being finished. */
@@ -343,6 +401,8 @@ export class CallService {
           if (runtime.active !== undefined) await this.#stop(runtime);
           await Promise.all([...runtime.tracks.values()].map((t) => t.close()));
           runtime.tracks.clear();
+          await Promise.all([...runtime.externalTracks.values()].map((t) => t.close()));
+          runtime.externalTracks.clear();
         });
       }),
     );
@@ -363,7 +423,12 @@ export class CallService {
     const cid = callCid(type, id);
     let runtime = this.#calls.get(cid);
     if (runtime === undefined) {
-      runtime = { tracks: new Map(), active: undefined, queue: Promise.resolve() };
+      runtime = {
+        tracks: new Map(),
+        externalTracks: new Map(),
+        active: undefined,
+        queue: Promise.resolve(),
+      };
       this.#calls.set(cid, runtime);
     }
     const rt = runtime;
@@ -406,6 +471,7 @@ export class CallService {
     const recording = await transitionRecording(this.#db, created.id, 'recording');
     runtime.active = active;
     for (const track of runtime.tracks.values()) active.attach(track);
+    for (const track of runtime.externalTracks.values()) active.attach(track);
     this.#options.metrics?.activeRecordings.inc();
     await appendEvent(this.#db, {
       type: 'call.recording_started',
@@ -454,7 +520,8 @@ export class CallService {
 
   #updateTrackGauge(): void {
     let n = 0;
-    for (const runtime of this.#calls.values()) n += runtime.tracks.size;
+    for (const runtime of this.#calls.values())
+      n += runtime.tracks.size + runtime.externalTracks.size;
     this.#options.metrics?.tracks.set(n);
   }
 }

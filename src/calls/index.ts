@@ -5,9 +5,14 @@ export {
   type CallServiceOptions,
   type CallView,
   type DownloadableFile,
+  type ExternalTrack,
   type RecordingView,
 } from './call-service.js';
-export { ActiveRecording, type ActiveRecordingOptions } from './active-recording.js';
+export {
+  ActiveRecording,
+  type ActiveRecordingOptions,
+  type CapturedTrack,
+} from './active-recording.js';
 export { finishRecording, partArchiveName, type FinishContext } from './finish-recording.js';
 export { LocalStorage, sha256Of, type StoredFile } from './local-storage.js';
 export { RtpTrack, type RtpTrackOptions } from './rtp-track.js';

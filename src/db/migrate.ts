@@ -8,11 +8,13 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { TapedeckError } from '../errors.js';
 import { initial } from './migrations/0001-initial.js';
+import { appSettings } from './migrations/0002-app-settings.js';
 import type { Schema } from './schema.js';
 
 /** Applied in key order; keys are zero-padded so string order is numeric order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_app_settings': appSettings,
 };
 
 /** The version a fully migrated database reports. */

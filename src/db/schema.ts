@@ -116,6 +116,13 @@ export type JobsTable = {
   updated_at: number;
 };
 
+/** Application-wide settings by key (`webhook`, `webhook_cursor`); `value` is JSON. */
+export type AppSettingsTable = {
+  key: Immutable<string>;
+  value: JsonText<JsonObject>;
+  updated_at: number;
+};
+
 export type Schema = {
   call_types: CallTypesTable;
   calls: CallsTable;
@@ -125,4 +132,5 @@ export type Schema = {
   recording_files: RecordingFilesTable;
   events: EventsTable;
   jobs: JobsTable;
+  app_settings: AppSettingsTable;
 };

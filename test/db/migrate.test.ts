@@ -12,6 +12,7 @@ import {
 import { makeTempDir } from './temp-db.js';
 
 const TABLES = [
+  'app_settings',
   'call_members',
   'call_types',
   'calls',
