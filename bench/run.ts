@@ -4,7 +4,8 @@
  * media in the same run (each track remuxed `-c copy` to Matroska, all audio mixed with
  * amix to MP3). Prints wall time, peak RSS and the tapedeck/ffmpeg ratio, then peak RSS
  * for a 30-minute call to show memory stays flat. The synthetic calls are generated once
- * and cached in bench/.cache/.
+ * and cached in bench/.cache/. Then the ingest benchmark (bench/ingest.ts); `npm run bench --
+ * --ingest-only` runs only that one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeCall } from '../scripts/lib/synth-call.js';
+import { runIngestBench } from './ingest.js';
 import { measure, measureAll, type Measurement } from './measure.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,4 +105,5 @@ async function main(): Promise<void> {
   await rm(out, { recursive: true, force: true });
 }
 
-await main();
+if (!process.argv.includes('--ingest-only')) await main();
+process.stdout.write(await runIngestBench());

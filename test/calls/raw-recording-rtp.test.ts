@@ -1,5 +1,6 @@
 /**
- * End to end over real parts: the service (startService, SQLite on a temp data dir), two
+ * End to end over real parts, driven through the client SDK (`TapedeckClient`): the service
+ * (startService, SQLite on a temp data dir), two
  * RTP tracks fed by the Debian ffmpeg (Opus and VP8, 3 s, -re, RTCP to port + 1), the
  * archive downloaded through its signed URL with plain fetch, processed by processAll and
  * judged by ffprobe and a full ffmpeg decode.
@@ -7,6 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TapedeckClient, type Recording, type RtpTrack } from '../../packages/client/src/index.js';
 import { processAll } from '../../src/raw/operations.js';
 import type { RawReport } from '../../src/raw/report.js';
 import {
@@ -19,48 +21,31 @@ import {
 } from '../helpers/ffmpeg-rtp-args.js';
 import { runFfmpeg } from '../helpers/run-ffmpeg.js';
 import { ffmpegDecodeErrors, ffprobe, makeTempDir, removeDir } from '../media/mux-helpers.js';
-import { OPUS_SDP, startTestService, VP8_SDP, type Json, type TestService } from './support.js';
+import { OPUS_SDP, startTestService, VP8_SDP, type TestService } from './support.js';
 
 const SECONDS = 3;
 
 let t: TestService;
 let work: string;
-let recording: Json;
+let recording: Recording;
 let report: RawReport;
-
-async function addTrack(
-  trackType: 'audio' | 'video',
-  sdp: string,
-): Promise<{ rtp: { port: number }; rtcp: { port: number } }> {
-  const res = await t.api('POST', '/v1/calls/rtp/e2e/rtp_tracks', {
-    user_id: 'alice',
-    session_id: 'sess1',
-    track_type: trackType,
-    sdp,
-  });
-  expect(res.status).toBe(201);
-  return res.json as { rtp: { port: number }; rtcp: { port: number } };
-}
 
 beforeAll(async () => {
   t = await startTestService();
   work = await makeTempDir();
-  expect(
-    (
-      await t.api('PUT', '/v1/call_types/rtp', {
-        settings: { raw_recording: { mode: 'available' } },
-      })
-    ).status,
-  ).toBe(200);
-  expect((await t.api('POST', '/v1/calls/rtp/e2e', {})).status).toBe(201);
+  const client = new TapedeckClient({ baseUrl: t.service.url, apiSecret: t.secret });
+  await client.updateCallType('rtp', { settings: { raw_recording: { mode: 'available' } } });
+  const call = client.call('rtp', 'e2e');
+  expect((await call.getOrCreate()).created).toBe(true);
+  const addTrack = (trackType: 'audio' | 'video', sdp: string): Promise<RtpTrack> =>
+    call.addRtpTrack({ user_id: 'alice', session_id: 'sess1', track_type: trackType, sdp });
   const audio = await addTrack('audio', OPUS_SDP);
   const video = await addTrack('video', VP8_SDP);
   // ffmpeg sends RTCP to the RTP port + 1: the endpoints must have bound exactly that.
   expect(audio.rtcp.port).toBe(audio.rtp.port + 1);
   expect(video.rtcp.port).toBe(video.rtp.port + 1);
 
-  const started = await t.api('POST', '/v1/calls/rtp/e2e/recordings/raw/start');
-  expect(started.status).toBe(201);
+  const started = await call.startRecording('raw');
   const send = (input: string, codec: 'opus' | 'VP8', port: number, ssrc: number): Promise<void> =>
     runFfmpeg(
       [
@@ -81,17 +66,18 @@ beforeAll(async () => {
   ]);
   // Let the last datagrams (BYE) reach the sockets before capture stops.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  expect((await t.api('POST', '/v1/calls/rtp/e2e/recordings/raw/stop')).status).toBe(200);
+  await call.stopRecording('raw');
 
-  const id: string = started.json.recording.id;
+  const id = started.recording.id;
   for (;;) {
-    recording = (await t.api('GET', `/v1/recordings/${id}`)).json.recording;
+    recording = (await client.getRecording(id)).recording;
     if (recording.status === 'ready' || recording.status === 'failed') break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   expect(recording.status).toBe('ready');
 
-  const download = await fetch(recording.files[0].url); // no token
+  expect((await call.listRecordings()).recordings.map((r) => r.id)).toEqual([id]);
+  const download = await fetch(recording.files[0]!.url); // signed URL, no token
   expect(download.status).toBe(200);
   const zip = path.join(work, 'download.zip');
   await writeFile(zip, new Uint8Array(await download.arrayBuffer()));
@@ -108,8 +94,8 @@ describe('a raw recording of ffmpeg Opus + VP8 RTP over UDP', () => {
     const { createHash } = await import('node:crypto');
     const { readFile } = await import('node:fs/promises');
     const bytes = await readFile(path.join(work, 'download.zip'));
-    expect(bytes.byteLength).toBe(recording.files[0].size);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(recording.files[0].sha256);
+    expect(bytes.byteLength).toBe(recording.files[0]!.size);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(recording.files[0]!.sha256);
   });
 
   it('processes without failures into Opus audio, VP8 video, a mux and a mix', () => {
