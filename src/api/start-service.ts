@@ -65,6 +65,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     db: store.db,
     dataDir: config.dataDir,
     rtpHost: config.rtpHost,
+    partSeconds: config.partSeconds,
     apiSecret: secret,
     metrics,
     baseUrl: () => url,
@@ -94,6 +95,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     await store.close();
     throw error;
   }
+  // After listen (event URLs carry the bound origin), before webhooks start delivering.
+  await calls.recoverInterrupted();
   webhooks.start();
   if (source !== 'generated') return { config, server, calls, webhooks, url };
   return {

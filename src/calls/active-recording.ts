@@ -1,9 +1,10 @@
 /**
- * A recording that is capturing: its part on the spool (`<spool>/<recording_id>/part-1/`)
- * and the TrackRecorder of each attached RTP track.
+ * A recording that is capturing: its current part on the spool
+ * (`<spool>/<recording_id>/part-<n>/`) and the TrackRecorder of each attached track.
  *
- * TODO(issue 3): the 2-hour part cut. Every recording is one part (part 1) for now; the
- * cut would finalize the current CallPartRecorder and open `part-<n+1>` on the same tracks.
+ * At each part boundary `cut()` opens `part-<n+1>` and moves every attached track to a
+ * recorder there (a new segment per track), handing back part n to be finalized on its
+ * own (see part-rotation.ts). `finalize()` closes the last part.
  */
 import path from 'node:path';
 import type { TrackType } from '../archive/types.js';
@@ -41,11 +42,18 @@ export type ActiveRecordingOptions = {
   readonly audioOnly: boolean;
 };
 
+/** A part `cut()` closed to capture: finalize it into its ZIP (once). */
+export type CutPart = {
+  readonly partNumber: number;
+  finalize(): Promise<FinalizedPart>;
+};
+
 export class ActiveRecording {
   readonly recording: Recording;
-  readonly partNumber = 1;
   readonly audioOnly: boolean;
-  readonly #part: CallPartRecorder;
+  /** Deliveries of parts cut earlier; the last part's delivery waits for them. */
+  readonly pendingParts = new Set<Promise<void>>();
+  #part: CallPartRecorder;
   readonly #dir: string;
   readonly #tracks = new Set<CapturedTrack>();
 
@@ -64,20 +72,47 @@ export class ActiveRecording {
   static async open(options: ActiveRecordingOptions): Promise<ActiveRecording> {
     const { recording } = options;
     const dir = path.join(options.spoolRoot, recording.id);
-    const part = await CallPartRecorder.open({
-      root: path.join(dir, 'part-1'),
+    const part = await ActiveRecording.#openPart(recording, dir, 1);
+    return new ActiveRecording(recording, part, dir, options.audioOnly);
+  }
+
+  static #openPart(recording: Recording, dir: string, part: number): Promise<CallPartRecorder> {
+    return CallPartRecorder.open({
+      root: path.join(dir, `part-${part}`),
       callType: recording.callType,
       callId: recording.callId,
       callSessionId: recording.id,
       callStartMs: recording.startedAtMs,
-      part: 1,
+      part,
     });
-    return new ActiveRecording(recording, part, dir, options.audioOnly);
+  }
+
+  /** The 1-based number of the part being captured. */
+  get partNumber(): number {
+    return this.#part.part;
+  }
+
+  /**
+   * Part boundary: opens the next part and moves every attached track to it (in one
+   * synchronous step, so no datagram is lost between the parts). Returns the previous
+   * part, no longer written by any track, to be finalized.
+   */
+  async cut(): Promise<CutPart> {
+    const next = await ActiveRecording.#openPart(this.recording, this.#dir, this.partNumber + 1);
+    const previous = this.#part;
+    this.#part = next;
+    for (const track of this.#tracks) this.#capture(track);
+    const zip = path.join(this.#dir, `part-${previous.part}.zip`);
+    return { partNumber: previous.part, finalize: () => previous.finalize(zip) };
   }
 
   /** Starts capturing `track` (video is left out under `audio_only`). */
   attach(track: CapturedTrack): void {
     this.#tracks.add(track);
+    this.#capture(track);
+  }
+
+  #capture(track: CapturedTrack): void {
     if (this.audioOnly && track.description.kind === 'video') {
       track.attach(undefined, 'audio_only');
       return;
@@ -106,6 +141,6 @@ export class ActiveRecording {
   async finalize(): Promise<FinalizedPart> {
     for (const track of this.#tracks) track.attach(undefined);
     this.#tracks.clear();
-    return this.#part.finalize(path.join(this.#dir, 'part-1.zip'));
+    return this.#part.finalize(path.join(this.#dir, `part-${this.partNumber}.zip`));
   }
 }

@@ -51,6 +51,8 @@ import { TapedeckError } from '../errors.js';
 import { ActiveRecording, type CapturedTrack } from './active-recording.js';
 import { finishRecording, type FinishContext } from './finish-recording.js';
 import { LocalStorage } from './local-storage.js';
+import { deliverCutPart } from './part-rotation.js';
+import { recoverRecordings, type RecoveryOutcome } from './recover-recordings.js';
 import { RtpTrack } from './rtp-track.js';
 import { effectiveRawRecording, type RawRecordingSettings } from './settings.js';
 import { createFileUrlSigner, type FileUrlSigner } from './signed-url.js';
@@ -68,6 +70,8 @@ export type CallServiceOptions = {
   readonly metrics?: TapedeckMetrics;
   /** Origin for URLs in events. Default: none (URLs are path + query). */
   readonly baseUrl?: () => string;
+  /** Part length in seconds: each part is archived and announced on its own. Default 7200. */
+  readonly partSeconds?: number;
   /** Told about errors ingest survives. Default: ignored. */
   readonly onError?: (error: unknown) => void;
 };
@@ -119,6 +123,7 @@ export class CallService {
   readonly #spoolRoot: string;
   readonly #calls = new Map<string, CallRuntime>();
   readonly #finishing = new Set<Promise<void>>();
+  readonly #partTimers = new Map<ActiveRecording, NodeJS.Timeout>();
   readonly #finish: FinishContext;
   #closed = false;
 
@@ -391,6 +396,14 @@ export class CallService {
     while (this.#finishing.size > 0) await Promise.allSettled([...this.#finishing]);
   }
 
+  /**
+   * Startup: finalizes every recording a crash left active, from what reached the spool
+   * (see recover-recordings.ts). Run once, before new recordings start.
+   */
+  recoverInterrupted(): Promise<RecoveryOutcome[]> {
+    return recoverRecordings(this.#finish, this.#spoolRoot);
+  }
+
   /** Shutdown: stops and finishes every recording, closes every endpoint. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -470,6 +483,7 @@ export class CallService {
     }
     const recording = await transitionRecording(this.#db, created.id, 'recording');
     runtime.active = active;
+    this.#schedulePartCut(active);
     for (const track of runtime.tracks.values()) active.attach(track);
     for (const track of runtime.externalTracks.values()) active.attach(track);
     this.#options.metrics?.activeRecordings.inc();
@@ -489,6 +503,8 @@ export class CallService {
   async #stop(runtime: CallRuntime): Promise<Recording> {
     const active = runtime.active!;
     runtime.active = undefined;
+    clearTimeout(this.#partTimers.get(active));
+    this.#partTimers.delete(active);
     this.#options.metrics?.activeRecordings.dec();
     const recording = await transitionRecording(this.#db, active.recording.id, 'stopping');
     await appendEvent(this.#db, {
@@ -500,6 +516,33 @@ export class CallService {
     const done = finishRecording(this.#finish, active).finally(() => this.#finishing.delete(done));
     this.#finishing.add(done);
     return recording;
+  }
+
+  /** After `partSeconds`, cuts the recording into its next part and delivers the previous one. */
+  #schedulePartCut(active: ActiveRecording): void {
+    const { callType, callId, id } = active.recording;
+    const timer = setTimeout(
+      () => {
+        this.#partTimers.delete(active);
+        this.#exclusive(callType, callId, async (runtime) => {
+          if (runtime.active !== active || this.#closed) return;
+          const cut = await active.cut();
+          this.#schedulePartCut(active);
+          await addRecordingPart(this.#db, { recordingId: id, partNumber: active.partNumber });
+          const done: Promise<void> = deliverCutPart(this.#finish, active.recording, cut).finally(
+            () => {
+              active.pendingParts.delete(done);
+              this.#finishing.delete(done);
+            },
+          );
+          active.pendingParts.add(done);
+          this.#finishing.add(done);
+        }).catch((error: unknown) => this.#options.onError?.(error));
+      },
+      (this.#options.partSeconds ?? 7200) * 1000,
+    );
+    timer.unref();
+    this.#partTimers.set(active, timer);
   }
 
   async #view(recording: Recording): Promise<RecordingView> {

@@ -1,5 +1,5 @@
 /**
- * After stop: finalize the part's ZIP, put it into the managed local storage, record the
+ * After stop: finalize the last part's ZIP, put it into the managed local storage, record the
  * part and file (size, SHA-256), mark the recording `ready` and announce it
  * (`call.recording_ready`); on any failure mark it `failed` and announce
  * `call.recording_failed` with the reason. Never announces ready for an archive that was
@@ -7,16 +7,17 @@
  */
 import type { Kysely } from 'kysely';
 import {
-  addRecordingFile,
   appendEvent,
   callCid,
+  listRecordingParts,
   transitionRecording,
   updateRecordingPart,
   type Schema,
 } from '../db/index.js';
-import { toTapedeckError } from '../errors.js';
+import { TapedeckError, toTapedeckError } from '../errors.js';
 import type { ActiveRecording } from './active-recording.js';
 import type { LocalStorage } from './local-storage.js';
+import { deliverPart } from './part-rotation.js';
 import type { FileUrlSigner } from './signed-url.js';
 
 export type FinishContext = {
@@ -38,54 +39,30 @@ export async function finishRecording(ctx: FinishContext, active: ActiveRecordin
   const { id, callType, callId } = active.recording;
   const cid = callCid(callType, callId);
   const part = active.partNumber;
+  let delivered = false;
   try {
     await transitionRecording(db, id, 'finalizing');
     await updateRecordingPart(db, id, part, { status: 'finalizing' });
-    const zip = await active.finalize();
-    await updateRecordingPart(db, id, part, {
-      archivePath: zip.path,
-      bytes: zip.bytes,
-      status: 'delivering',
-    });
-    const name = partArchiveName(callType, callId, part);
-    const stored = await ctx.storage.put(zip.path, id, name);
-    await addRecordingFile(db, {
-      recordingId: id,
-      partNumber: part,
-      path: stored.key,
-      sizeBytes: stored.sizeBytes,
-      sha256: stored.sha256,
-      storageUri: `local:${stored.key}`,
-    });
-    await updateRecordingPart(db, id, part, { status: 'ready', endedAtMs: Date.now() });
+    await deliverPart(ctx, active.recording, part, await active.finalize());
+    delivered = true;
+    // Parts cut earlier are delivered on their own; the recording is ready when all are.
+    while (active.pendingParts.size > 0) await Promise.allSettled([...active.pendingParts]);
+    const failed = (await listRecordingParts(db, id)).filter((p) => p.status !== 'ready');
+    if (failed.length > 0) {
+      throw new TapedeckError(
+        'INTERNAL',
+        `part ${failed.map((p) => p.partNumber).join(', ')} could not be delivered`,
+      );
+    }
     await transitionRecording(db, id, 'ready');
-    const url = ctx.signer.sign(id, name);
-    await appendEvent(db, {
-      type: 'call.recording_ready',
-      callCid: cid,
-      recordingId: id,
-      payload: {
-        recording_id: id,
-        recording_type: active.recording.recordingType,
-        part_number: part,
-        files: [
-          {
-            name,
-            size: stored.sizeBytes,
-            sha256: stored.sha256,
-            url: `${ctx.baseUrl()}${url.path}`,
-            expires_at: url.expiresAt,
-          },
-        ],
-      },
-    });
   } catch (error) {
     const failure = toTapedeckError(error);
     const reason = `${failure.code}: ${failure.message}`;
     await transitionRecording(db, id, 'failed', {
       error: { code: failure.code, message: failure.message },
     }).catch(() => undefined);
-    await updateRecordingPart(db, id, part, { status: 'failed' }).catch(() => undefined);
+    if (!delivered)
+      await updateRecordingPart(db, id, part, { status: 'failed' }).catch(() => undefined);
     await appendEvent(db, {
       type: 'call.recording_failed',
       callCid: cid,

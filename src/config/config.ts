@@ -26,6 +26,11 @@ export type TapedeckConfig = {
   readonly rtpPortMin: number;
   /** Last UDP port for RTP ingest (inclusive). `TAPEDECK_RTP_PORT_MAX`, default 49999. */
   readonly rtpPortMax: number;
+  /**
+   * Length of a recording part in seconds: each part becomes its own archive, announced
+   * on its own. `TAPEDECK_PART_SECONDS`, 1..86400, default 7200 (2 hours).
+   */
+  readonly partSeconds: number;
 };
 
 export type LoadConfigOptions = {
@@ -47,6 +52,7 @@ const KEYS = {
   rtpHost: 'TAPEDECK_RTP_HOST',
   rtpPortMin: 'TAPEDECK_RTP_PORT_MIN',
   rtpPortMax: 'TAPEDECK_RTP_PORT_MAX',
+  partSeconds: 'TAPEDECK_PART_SECONDS',
 } as const satisfies Record<keyof TapedeckConfig, string>;
 
 type Key = keyof typeof KEYS;
@@ -81,6 +87,7 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
       `TAPEDECK_RTP_PORT_MIN (${rtpPortMin}) must not exceed TAPEDECK_RTP_PORT_MAX (${rtpPortMax})`,
     );
   }
+  const partSeconds = integer(raw('partSeconds'), 7200, 1, 86400, problems);
   const apiSecret = secret(raw('apiSecret'), problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -93,6 +100,7 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
     rtpHost: rtpHost!,
     rtpPortMin: rtpPortMin!,
     rtpPortMax: rtpPortMax!,
+    partSeconds: partSeconds!,
   };
 }
 

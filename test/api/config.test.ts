@@ -30,6 +30,7 @@ describe('loadConfig()', () => {
       rtpHost: '127.0.0.1',
       rtpPortMin: 40000,
       rtpPortMax: 49999,
+      partSeconds: 7200,
     });
   });
 
@@ -46,6 +47,7 @@ describe('loadConfig()', () => {
           TAPEDECK_RTP_HOST: '10.0.0.1',
           TAPEDECK_RTP_PORT_MIN: '50000',
           TAPEDECK_RTP_PORT_MAX: '50010',
+          TAPEDECK_PART_SECONDS: '600',
         },
       }),
     ).toEqual({
@@ -57,6 +59,7 @@ describe('loadConfig()', () => {
       rtpHost: '10.0.0.1',
       rtpPortMin: 50000,
       rtpPortMax: 50010,
+      partSeconds: 600,
     });
   });
 
@@ -81,7 +84,7 @@ describe('loadConfig()', () => {
       }),
     );
     expect(problems).toEqual([
-      'the config file has an unknown key "colour" (known: host, port, dataDir, apiSecret, logLevel, rtpHost, rtpPortMin, rtpPortMax)',
+      'the config file has an unknown key "colour" (known: host, port, dataDir, apiSecret, logLevel, rtpHost, rtpPortMin, rtpPortMax, partSeconds)',
       'host (config file) must be a non-empty string without spaces, got 42',
       'TAPEDECK_PORT must be an integer in 0..65535, got "abc"',
       'TAPEDECK_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
@@ -89,6 +92,12 @@ describe('loadConfig()', () => {
       'TAPEDECK_API_SECRET must be at least 32 characters without spaces (got 17)',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('rejects a TAPEDECK_PART_SECONDS outside 1..86400', () => {
+    expect(problemsOf(() => loadConfig({ env: { TAPEDECK_PART_SECONDS: '0' } }))).toEqual([
+      'TAPEDECK_PART_SECONDS must be an integer in 1..86400, got "0"',
+    ]);
   });
 
   it('rejects an RTP port range whose minimum exceeds its maximum', () => {

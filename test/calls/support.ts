@@ -25,7 +25,10 @@ export type TestService = {
   stop(): Promise<void>;
 };
 
-export async function startTestService(): Promise<TestService> {
+/** `env` adds to (or overrides) the test environment, e.g. `TAPEDECK_PART_SECONDS`. */
+export async function startTestService(
+  env: Readonly<Record<string, string>> = {},
+): Promise<TestService> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
   const secret = randomBytes(32).toString('base64url');
   const service = await startService({
@@ -36,6 +39,7 @@ export async function startTestService(): Promise<TestService> {
       TAPEDECK_API_SECRET: secret,
       TAPEDECK_RTP_HOST: '127.0.0.1',
       TAPEDECK_LOG_LEVEL: 'silent',
+      ...env,
     },
   });
   const serverToken = await mintServerToken(secret);
