@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { CallService } from '../../calls/index.js';
 import { requireServer } from '../auth/auth-hook.js';
+import { requireCapability } from './capabilities.js';
 import { ERROR_BODY_SCHEMA } from '../error-handler.js';
 import { originOf, recordingJson } from './json.js';
 import { CALL_PARAMS, ERRORS, RECORDING_SCHEMA, SECURITY } from './schemas.js';
@@ -33,7 +34,7 @@ export function registerRecordingRoutes(app: FastifyInstance, service: CallServi
       },
     },
     async (request, reply) => {
-      requireServer(request);
+      await requireCapability(request, service, request.params, 'StartRecording');
       const recording = await service.startRecording(request.params.type, request.params.id);
       const view = await service.getRecording(recording.id);
       return reply.status(201).send({ recording: recordingJson(view, originOf(request)) });
@@ -53,7 +54,7 @@ export function registerRecordingRoutes(app: FastifyInstance, service: CallServi
       },
     },
     async (request) => {
-      requireServer(request);
+      await requireCapability(request, service, request.params, 'StopRecording');
       const recording = await service.stopRecording(request.params.type, request.params.id);
       return {
         recording: recordingJson(await service.getRecording(recording.id), originOf(request)),

@@ -29,7 +29,7 @@ import {
   whipTrackKind,
   type WhipTrackType,
 } from '../../calls/whip-track.js';
-import { callCid, newId, type Grants } from '../../db/index.js';
+import { callCid, newId } from '../../db/index.js';
 import { TapedeckError } from '../../errors.js';
 import {
   SDP_CONTENT_TYPE,
@@ -41,6 +41,7 @@ import {
 import { principalOf } from '../auth/auth-hook.js';
 import { errorBody } from '../error-handler.js';
 import type { TapedeckMetrics } from '../metrics.js';
+import { requireCapability } from './capabilities.js';
 import { ID_PATTERN } from './schemas.js';
 
 export type WhipRoutesOptions = {
@@ -49,12 +50,7 @@ export type WhipRoutesOptions = {
   readonly metrics?: TapedeckMetrics;
 };
 
-/**
- * Grants of a call type that has none configured: users may publish. Configured grants
- * replace this default entirely (a call type with grants but no `PublishMedia` for
- * `user` refuses users' WHIP publishing).
- */
-export const DEFAULT_PUBLISH_GRANTS: Grants = { user: ['PublishMedia'] };
+
 
 type Query = { session_id?: string; user_id?: string; track_type?: string | string[] };
 type Params = { type: string; id: string };
@@ -123,20 +119,7 @@ async function publisherOf(
       `user ${userId} may publish only as themselves, not as ${asked}`,
     );
   }
-  const cid = callCid(type, id);
-  if (principal.callCids !== undefined && !principal.callCids.includes(cid))
-    throw new TapedeckError('FORBIDDEN', `this token is not valid for call ${cid}`);
-  const callType = await service.getCallType(type);
-  const view = await service.describeCall(type, id);
-  const role = view.members.find((m) => m.userId === userId)?.role ?? 'user';
-  const grants =
-    Object.keys(callType.grants).length === 0 ? DEFAULT_PUBLISH_GRANTS : callType.grants;
-  if (!(grants[role] ?? []).includes('PublishMedia')) {
-    throw new TapedeckError(
-      'FORBIDDEN',
-      `call type ${type} does not grant PublishMedia to role ${role}`,
-    );
-  }
+  await requireCapability(request, service, { type, id }, 'PublishMedia');
   return userId;
 }
 
