@@ -28,6 +28,22 @@ export const ERROR_CATALOG = {
   WEBHOOK_SIGNATURE_INVALID: { status: 401, retryable: false, exitCode: 2 },
   /** A webhook's `webhook-timestamp` is outside the verifier's tolerance window (replay guard). */
   WEBHOOK_TIMESTAMP_OUT_OF_RANGE: { status: 400, retryable: false, exitCode: 2 },
+  /** A storage configuration's fields are wrong (missing bucket, bad key template, …). */
+  STORAGE_CONFIG_INVALID: { status: 400, retryable: false, exitCode: 2 },
+  /** The destination rejected the credentials, or they lack a needed permission. */
+  DESTINATION_AUTH_FAILED: { status: 400, retryable: false, exitCode: 10 },
+  /** The bucket or container does not exist. */
+  DESTINATION_NOT_FOUND: { status: 400, retryable: false, exitCode: 10 },
+  /** The bucket lives in another region than configured. */
+  DESTINATION_REGION_MISMATCH: { status: 400, retryable: false, exitCode: 10 },
+  /** The endpoint could not be reached (DNS, refused, timeout): transient. */
+  DESTINATION_UNREACHABLE: { status: 400, retryable: true, exitCode: 10 },
+  /** The destination answered with a server error or throttled: transient. */
+  DESTINATION_UNAVAILABLE: { status: 400, retryable: true, exitCode: 10 },
+  /** The stored object does not match what was sent (checksum, size): retried. */
+  DESTINATION_INTEGRITY_FAILED: { status: 400, retryable: true, exitCode: 10 },
+  /** The key already holds another object; tapedeck never overwrites. */
+  DESTINATION_KEY_CONFLICT: { status: 409, retryable: false, exitCode: 10 },
   INTERNAL: { status: 500, retryable: true, exitCode: 1 },
 } as const satisfies Record<string, { status: number; retryable: boolean; exitCode: number }>;
 
