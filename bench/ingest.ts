@@ -32,13 +32,22 @@ const STREAM_COUNTS = [100, 400, 800, 1200, 1600] as const;
 const LOSS_THRESHOLD = 0.001; // 0.1 %
 const CLK_TCK = 100;
 
-type Target = { readonly port: number; readonly video: boolean };
+/** One stream the sender paces: video = 30 fps × `videoPacketsPerFrame` (default 4: 3 × 1,100 B + 700 B). */
+export type Target = {
+  readonly port: number;
+  readonly video: boolean;
+  readonly videoPacketsPerFrame?: number;
+  /** Payload bytes of every video packet (default 1,100, the frame's last 700). */
+  readonly videoBytes?: number;
+  /** Payload bytes of audio packets. Default 80. */
+  readonly audioBytes?: number;
+};
 
-const OPUS_SDP = [
+export const OPUS_SDP = [
   'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
   'm=audio 5004 RTP/AVP 111', 'a=rtpmap:111 opus/48000/2', '',
 ].join('\r\n');
-const VP8_SDP = [
+export const VP8_SDP = [
   'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
   'm=video 5006 RTP/AVP 96', 'a=rtpmap:96 VP8/90000', '',
 ].join('\r\n');
@@ -58,6 +67,7 @@ async function serverRole(dataDir: string, secret: string): Promise<void> {
       TAPEDECK_LOG_LEVEL: 'silent',
     },
   });
+  if (process.env['BENCH_CPU_PROF'] !== undefined) process.once('SIGUSR2', () => process.exit(0));
   process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
 }
 
@@ -117,13 +127,16 @@ async function senderRole(targets: readonly Target[], seconds: number): Promise<
         while (s.owed < units) {
           s.owed++;
           if (s.video) {
-            for (let p = 0; p < 4; p++) {
-              const b = packet(s, p === 3, p === 3 ? 700 : 1100, p === 0);
+            const perFrame = s.videoPacketsPerFrame ?? 4;
+            for (let p = 0; p < perFrame; p++) {
+              const last = p === perFrame - 1;
+              const size = s.videoBytes ?? (last ? 700 : 1100);
+              const b = packet(s, last, size, p === 0);
               socket.send(b, s.port, '127.0.0.1', done);
             }
             s.ts += 3000;
           } else {
-            socket.send(packet(s, false, 80, false), s.port, '127.0.0.1', done);
+            socket.send(packet(s, false, s.audioBytes ?? 80, false), s.port, '127.0.0.1', done);
             s.ts += 960;
           }
         }
@@ -140,35 +153,48 @@ async function senderRole(targets: readonly Target[], seconds: number): Promise<
 
 // ───────────────────────────── orchestration ─────────────────────────────
 
-function child(args: readonly string[]): { proc: ChildProcess; lines: AsyncIterator<string> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, ...args], {
+/** `BENCH_CPU_PROF=<dir>`: the tapedeck servers run under `node --cpu-prof` (profiles in <dir>). */
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF'];
+
+/** Runs a role of `script` (default this file) in a child process; its stdout as lines. */
+export function spawnBenchRole(
+  args: readonly string[],
+  script: string = self,
+): { proc: ChildProcess; lines: AsyncIterator<string> } {
+  const profile =
+    CPU_PROF_DIR !== undefined && args[0] === 'server'
+      ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`]
+      : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   return { proc, lines };
 }
 
-async function nextJson<T>(lines: AsyncIterator<string>, what: string): Promise<T> {
+export async function nextJson<T>(lines: AsyncIterator<string>, what: string): Promise<T> {
   const line = await lines.next();
   if (line.done === true) throw new Error(`${what} exited before reporting`);
   return JSON.parse(line.value) as T;
 }
 
-async function cpuSeconds(pid: number): Promise<number> {
+export async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime (fields 14, 15)
 }
 
-async function kill(proc: ChildProcess): Promise<void> {
+export async function kill(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGKILL');
+  // A profiled server exits on SIGUSR2 (so its profile is written); otherwise SIGKILL.
+  proc.kill(CPU_PROF_DIR !== undefined ? 'SIGUSR2' : 'SIGKILL');
   await exited;
 }
 
-async function send(targets: readonly Target[]): Promise<number> {
-  const sender = child(['sender', JSON.stringify({ targets, seconds: SEND_SECONDS })]);
+/** Runs the paced sender for `seconds`; resolves with the packets it sent. */
+export async function runSender(targets: readonly Target[], seconds: number): Promise<number> {
+  const sender = spawnBenchRole(['sender', JSON.stringify({ targets, seconds })]);
   const { sent } = await nextJson<{ sent: number }>(sender.lines, 'sender');
   await new Promise((resolve) => sender.proc.once('exit', resolve));
   return sent;
@@ -195,7 +221,7 @@ function step(streams: number, sent: number, recorded: number, cpu: number): Ing
   };
 }
 
-async function writtenRtp(url: string): Promise<number> {
+export async function writtenRtp(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const m = /^tapedeck_packets_written_total\{kind="rtp"\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
   return m === null ? 0 : Number(m[1]);
@@ -204,7 +230,7 @@ async function writtenRtp(url: string): Promise<number> {
 async function tapedeckStep(streams: number): Promise<IngestStep> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
   const secret = randomBytes(32).toString('base64url');
-  const server = child(['server', dataDir, secret]);
+  const server = spawnBenchRole(['server', dataDir, secret]);
   try {
     const { url } = await nextJson<{ url: string }>(server.lines, 'server');
     const client = new TapedeckClient({ baseUrl: url, apiSecret: secret });
@@ -230,7 +256,7 @@ async function tapedeckStep(streams: number): Promise<IngestStep> {
     await call.startRecording('raw');
     const before = await writtenRtp(url);
     const cpu0 = await cpuSeconds(server.proc.pid!);
-    const sent = await send(targets);
+    const sent = await runSender(targets, SEND_SECONDS);
     await new Promise((r) => setTimeout(r, DRAIN_MS));
     const cpu1 = await cpuSeconds(server.proc.pid!);
     const recorded = (await writtenRtp(url)) - before;
@@ -242,12 +268,12 @@ async function tapedeckStep(streams: number): Promise<IngestStep> {
 }
 
 async function baselineStep(streams: number): Promise<IngestStep> {
-  const receiver = child(['baseline', String(streams)]);
+  const receiver = spawnBenchRole(['baseline', String(streams)]);
   try {
     const { ports } = await nextJson<{ ports: number[] }>(receiver.lines, 'baseline receiver');
     const targets = ports.map((port, i) => ({ port, video: i % 2 === 1 }));
     const cpu0 = await cpuSeconds(receiver.proc.pid!);
-    const sent = await send(targets);
+    const sent = await runSender(targets, SEND_SECONDS);
     await new Promise((r) => setTimeout(r, DRAIN_MS));
     const cpu1 = await cpuSeconds(receiver.proc.pid!);
     receiver.proc.stdin!.write('count\n');
@@ -303,7 +329,7 @@ export async function runIngestBench(): Promise<string> {
   out += firstLoss === undefined
     ? `loss did not begin up to ${STREAM_COUNTS.at(-1)} streams\n`
     : `loss begins at ${firstLoss.streams} streams (${kpps(firstLoss.sent / SEND_SECONDS)} sent, ${pct(firstLoss.loss)} lost)\n`;
-  out += `target: ≥ 100 k packets/s recorded without loss on one core. WHIP publishers per core: not measured.\n`;
+  out += `target: ≥ 100 k packets/s recorded without loss on one core (WHIP publishers per core: bench/whip.ts).\n`;
   out += `(the sender, a separate process, shares the machine's ${os.availableParallelism()} cores; "recorded" = packets handed to the recorder's spool)\n`;
   return out;
 }

@@ -4,8 +4,9 @@
  * media in the same run (each track remuxed `-c copy` to Matroska, all audio mixed with
  * amix to MP3). Prints wall time, peak RSS and the tapedeck/ffmpeg ratio, then peak RSS
  * for a 30-minute call to show memory stays flat. The synthetic calls are generated once
- * and cached in bench/.cache/. Then the ingest benchmark (bench/ingest.ts); `npm run bench --
- * --ingest-only` runs only that one.
+ * and cached in bench/.cache/. Then the ingest benchmark (bench/ingest.ts) and WHIP publishers
+ * per core (bench/whip.ts); `npm run bench -- --ingest-only` / `-- --whip-only` runs only
+ * that one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeCall } from '../scripts/lib/synth-call.js';
 import { runIngestBench } from './ingest.js';
+import { runWhipBench } from './whip.js';
 import { measure, measureAll, type Measurement } from './measure.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,5 +107,8 @@ async function main(): Promise<void> {
   await rm(out, { recursive: true, force: true });
 }
 
-if (!process.argv.includes('--ingest-only')) await main();
-process.stdout.write(await runIngestBench());
+const ingestOnly = process.argv.includes('--ingest-only');
+const whipOnly = process.argv.includes('--whip-only');
+if (!ingestOnly && !whipOnly) await main();
+if (!whipOnly) process.stdout.write(await runIngestBench());
+if (!ingestOnly) process.stdout.write(await runWhipBench());

@@ -52,11 +52,18 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 /** A failure with a catalog code. `message` is one line and names what failed. */
 export class TapedeckError extends Error {
   readonly code: ErrorCode;
+  /** Extra fields the API adds to `error` (never secrets), e.g. `access_mode` and `files`. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Readonly<Record<string, unknown>> },
+  ) {
     super(message, options);
     this.name = 'TapedeckError';
     this.code = code;
+    this.details = options?.details;
   }
 
   get status(): number {

@@ -15,6 +15,7 @@ export const ERROR_BODY_SCHEMA = {
     error: {
       type: 'object',
       required: ['code', 'message'],
+      additionalProperties: true,
       properties: { code: { type: 'string' }, message: { type: 'string' } },
     },
   },
@@ -28,7 +29,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | TapedeckError, request, reply) => {
     if (error instanceof TapedeckError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.status(error.status).send(errorBody(error.code, error.message));
+      const body = errorBody(error.code, error.message);
+      return reply
+        .status(error.status)
+        .send(error.details === undefined ? body : { error: { ...error.details, ...body.error } });
     }
     if (error.validation !== undefined) {
       return reply.status(400).send(errorBody('INVALID_ARGUMENT', error.message));

@@ -2,8 +2,124 @@
  * The service's Prometheus metrics, on a registry each server owns (so tests and several
  * servers in one process never share counters). Later modules receive `TapedeckMetrics`
  * and update the named instruments.
+ *
+ * Per-packet counts never touch prom-client on the hot path: ingest adds to plain numbers
+ * (`ingest`: an IngestTally), read into the counters when /metrics is scraped.
+ *
+ * ```
+ * UDP endpoint stats (per RTP track) ─┐
+ * WHIP/RTP track pushes ──────────────┼─▶ IngestTally ──(scrape: collect())──▶ counters
+ * TrackRecorder / SegmentFile tally ──┘
+ * delivery worker, webhook dispatcher ──────────────── inc({ outcome }) ────▶ counters
+ * ```
  */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { emptyRecorderTally, type RecorderTally } from '../ingest/recorder/index.js';
+import type { UdpEndpointStats } from '../ingest/udp/index.js';
+
+/** Why ingest dropped a packet (label `reason` of tapedeck_packets_dropped_total). */
+export type DropReason =
+  // the track is not being recorded / video under audio_only
+  | 'not_recording'
+  | 'audio_only'
+  // UDP endpoint (see udp-track-endpoint.ts)
+  | 'unexpected_source'
+  | 'oversize'
+  | 'malformed'
+  | 'payload_type'
+  | 'ssrc'
+  | 'unclaimed_rtcp'
+  | 'closed'
+  // recorder (see TrackRecorderStats)
+  | 'stale'
+  | 'unassigned'
+  | 'write_failed';
+
+/** An UDP endpoint whose counters the tally reads at scrape time (an RtpTrack). */
+export type UdpStatsSource = { readonly stats: UdpEndpointStats };
+
+/**
+ * Plain counters the ingest hot path adds to; `collect()` publishes them. RTP tracks
+ * `watch()` their endpoint (its `received`/`dropped*` counters are read at scrape time)
+ * and `retire()` it when closed (its last counts are kept).
+ */
+export class IngestTally {
+  /** Packets WHIP delivered (RTP tracks' come from their endpoints' stats). */
+  whipRtp = 0;
+  whipRtcp = 0;
+  /** Packets a track dropped because nothing recorded it. */
+  notRecording = 0;
+  audioOnly = 0;
+  /** What every recorder wrote or dropped (TrackRecorderOptions.tally). */
+  readonly recorder: RecorderTally = emptyRecorderTally();
+  readonly #live = new Set<UdpStatsSource>();
+  #retired: UdpEndpointStats | undefined;
+
+  watch(source: UdpStatsSource): void {
+    this.#live.add(source);
+  }
+
+  retire(source: UdpStatsSource): void {
+    if (!this.#live.delete(source)) return;
+    this.#retired = addStats(this.#retired, source.stats);
+  }
+
+  /** Every watched endpoint's counters, summed (retired ones included). */
+  udpStats(): UdpEndpointStats | undefined {
+    let sum = this.#retired;
+    for (const source of this.#live) sum = addStats(sum, source.stats);
+    return sum;
+  }
+}
+
+function addStats(a: UdpEndpointStats | undefined, b: UdpEndpointStats): UdpEndpointStats {
+  if (a === undefined) return { ...b };
+  const out: Record<string, number> = { ...a };
+  for (const [key, value] of Object.entries(b)) out[key] = (out[key] ?? 0) + value;
+  return out as UdpEndpointStats;
+}
+
+/** Adds to `counter` (by label) what `totals` gained since the last call. */
+function publishDeltas<L extends string>(
+  counter: Counter<L>,
+  label: L,
+  seen: Map<string, number>,
+  totals: Readonly<Record<string, number>>,
+): void {
+  for (const [value, total] of Object.entries(totals)) {
+    const delta = total - (seen.get(value) ?? 0);
+    if (delta <= 0) continue;
+    seen.set(value, total);
+    counter.inc({ [label]: value } as Partial<Record<L, string>>, delta);
+  }
+}
+
+/** Bytes of every file under `dir` (0 when it does not exist). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    try {
+      total += (await stat(path.join(entry.parentPath, entry.name))).size;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return total;
+}
+
+export type CreateMetricsOptions = {
+  /** The local spool folder: tapedeck_bytes_spooled is its size at scrape time. */
+  readonly spoolDir?: string;
+};
 
 export type TapedeckMetrics = {
   readonly registry: Registry;
@@ -19,11 +135,21 @@ export type TapedeckMetrics = {
   readonly packetsDropped: Counter<'reason'>;
   /** Bytes currently held in the local spool. */
   readonly bytesSpooled: Gauge;
-  /** Delivery jobs finished (label `outcome`: `succeeded` | `failed`). */
+  /** Delivery attempts of the delivery worker (label `outcome`: `delivered` | `retry` | `failed`). */
   readonly deliveries: Counter<'outcome'>;
-  /** Webhook delivery attempts (label `outcome`: `succeeded` | `failed`). */
+  /** Webhook delivery attempts (label `outcome`: the dispatcher's, e.g. `delivered` | `retry`). */
   readonly webhookAttempts: Counter<'outcome'>;
+  /** What ingest counts per packet, published at scrape time. */
+  readonly ingest: IngestTally;
+  /**
+   * A delivery attempt ended: call from the delivery worker, once per attempt
+   * (`metrics.recordDelivery('delivered')`; the same as `deliveries.inc({ outcome })`).
+   */
+  recordDelivery(outcome: DeliveryOutcome): void;
 };
+
+/** Label values of tapedeck_deliveries_total. */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
 export const METRIC_NAMES = [
   'tapedeck_active_recordings',
@@ -37,12 +163,25 @@ export const METRIC_NAMES = [
 ] as const;
 
 /** A fresh registry with Node's default metrics and tapedeck's instruments. */
-export function createMetrics(): TapedeckMetrics {
+export function createMetrics(options: CreateMetricsOptions = {}): TapedeckMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const ingest = new IngestTally();
+  const seenReceived = new Map<string, number>();
+  const seenWritten = new Map<string, number>();
+  const seenDropped = new Map<string, number>();
+  const { spoolDir } = options;
+  const deliveries = new Counter({
+    name: 'tapedeck_deliveries_total',
+    help: 'delivery jobs finished',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   return {
     registry,
+    ingest,
+    recordDelivery: (outcome) => deliveries.inc({ outcome }),
     activeRecordings: new Gauge({
       name: 'tapedeck_active_recordings',
       help: 'recordings currently capturing',
@@ -55,37 +194,67 @@ export function createMetrics(): TapedeckMetrics {
     }),
     packetsReceived: new Counter({
       name: 'tapedeck_packets_received_total',
-      help: 'packets received by ingest',
-      labelNames: ['kind'],
+      help: 'packets received by ingest (UDP: every datagram read; WHIP: every packet decrypted)',
+      labelNames: ['kind'] as const,
       registers,
+      collect() {
+        const udp = ingest.udpStats();
+        publishDeltas(this, 'kind', seenReceived, {
+          rtp: ingest.whipRtp + (udp === undefined ? 0 : udp.received - udp.rtcp),
+          rtcp: ingest.whipRtcp + (udp?.rtcp ?? 0),
+        });
+      },
     }),
     packetsWritten: new Counter({
       name: 'tapedeck_packets_written_total',
-      help: 'packets written to the spool',
-      labelNames: ['kind'],
+      help: 'packets written to the spool (rtpdump records)',
+      labelNames: ['kind'] as const,
       registers,
+      collect() {
+        publishDeltas(this, 'kind', seenWritten, {
+          rtp: ingest.recorder.rtpWritten,
+          rtcp: ingest.recorder.rtcpWritten,
+        });
+      },
     }),
     packetsDropped: new Counter({
       name: 'tapedeck_packets_dropped_total',
       help: 'packets dropped by ingest',
-      labelNames: ['reason'],
+      labelNames: ['reason'] as const,
       registers,
+      collect() {
+        const udp = ingest.udpStats();
+        const r = ingest.recorder;
+        const totals: Record<DropReason, number> = {
+          not_recording: ingest.notRecording,
+          audio_only: ingest.audioOnly,
+          unexpected_source: udp?.droppedForeignSource ?? 0,
+          oversize: udp?.droppedOversize ?? 0,
+          malformed: (udp?.droppedMalformed ?? 0) + r.droppedMalformed,
+          payload_type: udp?.droppedPayloadType ?? 0,
+          ssrc: udp?.droppedSsrc ?? 0,
+          unclaimed_rtcp: udp?.droppedUnclaimedRtcp ?? 0,
+          closed: (udp?.droppedOnClose ?? 0) + r.droppedAfterClose,
+          stale: r.droppedStale,
+          unassigned: r.droppedUnassigned,
+          write_failed: r.droppedWriteFailed,
+        };
+        publishDeltas(this, 'reason', seenDropped, totals);
+      },
     }),
     bytesSpooled: new Gauge({
       name: 'tapedeck_bytes_spooled',
-      help: 'bytes held in the local spool',
+      help: 'bytes held in the local spool (parts not yet archived and delivered)',
       registers,
+      async collect() {
+        if (spoolDir !== undefined) this.set(await treeBytes(spoolDir));
+      },
     }),
-    deliveries: new Counter({
-      name: 'tapedeck_deliveries_total',
-      help: 'delivery jobs finished',
-      labelNames: ['outcome'],
-      registers,
-    }),
+    deliveries,
     webhookAttempts: new Counter({
       name: 'tapedeck_webhook_attempts_total',
       help: 'webhook delivery attempts',
-      labelNames: ['outcome'],
+      labelNames: ['outcome'] as const,
       registers,
     }),
   };

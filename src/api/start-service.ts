@@ -21,6 +21,56 @@ import type { TapedeckConfig } from '../config/config.js';
 import { loadConfigFromEnv } from '../config/load-config-node.js';
 import { mintServerToken } from './auth/tokens.js';
 import { createServer, type TapedeckServer } from './server.js';
+import { LocalStorage } from '../calls/local-storage.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/delivery-worker.js';
+import { RetentionSweeper } from '../delivery/retention.js';
+import { OidcIssuer } from '../storage/identity/oidc-issuer.js';
+import { StorageService, type ManagedStorage } from '../storage/storage-service.js';
+import { MANAGED_STORAGE_NAME, type IdentityEndpoints } from '../storage/types.js';
+import { registerExternalStorageRoutes } from './routes/external-storage-routes.js';
+import { registerOidcRoutes } from './routes/oidc-routes.js';
+
+/** The managed default: the operator's S3-compatible bucket when configured, else local disk. */
+function managedStorage(config: TapedeckConfig): ManagedStorage {
+  if (config.managedS3Bucket === undefined) return { kind: 'local' };
+  return {
+    kind: 's3',
+    config: {
+      name: MANAGED_STORAGE_NAME,
+      storageType: 's3',
+      bucket: config.managedS3Bucket,
+      path: '',
+      accessMode: 'read_write',
+      prefixes: {},
+      s3: {
+        region: config.managedS3Region,
+        ...(config.managedS3Endpoint !== undefined
+          ? { endpointUrl: config.managedS3Endpoint, forcePathStyle: true }
+          : {}),
+      },
+    },
+    secrets:
+      config.managedS3AccessKeyId !== undefined && config.managedS3SecretAccessKey !== undefined
+        ? {
+            s3AccessKeyId: config.managedS3AccessKeyId,
+            s3SecretAccessKey: config.managedS3SecretAccessKey,
+          }
+        : {},
+  };
+}
+
+function identityEndpoints(config: TapedeckConfig): IdentityEndpoints {
+  return {
+    ...(config.awsStsEndpoint !== undefined ? { awsStsEndpoint: config.awsStsEndpoint } : {}),
+    ...(config.gcpStsEndpoint !== undefined ? { gcpStsEndpoint: config.gcpStsEndpoint } : {}),
+    ...(config.gcpIamCredentialsEndpoint !== undefined
+      ? { gcpIamCredentialsEndpoint: config.gcpIamCredentialsEndpoint }
+      : {}),
+    ...(config.azureAuthorityHost !== undefined
+      ? { azureAuthorityHost: config.azureAuthorityHost }
+      : {}),
+  };
+}
 
 export type StartServiceOptions = {
   /** Environment to configure from (usually `process.env`). */
@@ -29,6 +79,11 @@ export type StartServiceOptions = {
   readonly logStream?: DestinationStream;
   /** Webhook delivery tuning (backoff, attempts, poll interval); defaults suit production. */
   readonly webhooks?: Omit<WebhookDispatcherOptions, 'db' | 'metrics'>;
+  /** Delivery tuning beyond the config (tests compress backoff and polling). */
+  readonly delivery?: Pick<
+    DeliveryWorkerOptions,
+    'initialDelayMs' | 'pollIntervalMs' | 'leaseMs' | 'concurrency' | 'onAttempt'
+  >;
 };
 
 export type FirstStart = {
@@ -47,6 +102,14 @@ export type RunningService = {
   readonly calls: CallService;
   /** Delivers events to the configured webhook (started with the service). */
   readonly webhooks: WebhookDispatcher;
+  /** External storage configurations and destinations. */
+  readonly storage: StorageService;
+  /** Delivers archives to customers' buckets. */
+  readonly delivery: DeliveryWorker;
+  /** Managed-storage retention. */
+  readonly retention: RetentionSweeper;
+  /** tapedeck's OIDC issuer (federated identity). */
+  readonly issuer: OidcIssuer;
   /** `http://host:port` as bound. */
   readonly url: string;
   /** Present only on the start that generated the API secret. */
@@ -59,29 +122,79 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   await mkdir(config.dataDir, { recursive: true });
   const store = openDatabase({ path: path.join(config.dataDir, 'tapedeck.db') });
   await migrateToLatest(store.db);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ spoolDir: path.join(path.resolve(config.dataDir), 'spool') });
   let url = '';
+  const issuer = await OidcIssuer.open({
+    db: store.db,
+    apiSecret: secret,
+    // Clouds fetch the JWKS from here, so federation needs TAPEDECK_PUBLIC_URL in practice.
+    issuer:
+      config.publicUrl ??
+      `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+  });
+  const storage = new StorageService({
+    db: store.db,
+    apiSecret: secret,
+    managed: managedStorage(config),
+    deps: { tokens: issuer, endpoints: identityEndpoints(config) },
+  });
+  const holding = new LocalStorage(path.join(config.dataDir, 'recordings'));
+  const baseUrl = (): string => config.publicUrl ?? url;
+  // eslint-disable-next-line prefer-const -- assigned after the call service that wakes it
+  let delivery: DeliveryWorker | undefined;
   const calls = new CallService({
+    storage,
+    onHandOff: () => delivery?.wake(),
     db: store.db,
     dataDir: config.dataDir,
     rtpHost: config.rtpHost,
     partSeconds: config.partSeconds,
     apiSecret: secret,
     metrics,
-    baseUrl: () => url,
+    baseUrl,
+  });
+  delivery = new DeliveryWorker({
+    ...options.delivery,
+    db: store.db,
+    storage,
+    holding,
+    signer: calls.signer,
+    baseUrl,
+    metrics,
+    windowMs: config.deliveryWindowSeconds * 1000,
+    maxDelayMs: config.deliveryMaxBackoffSeconds * 1000,
+    recoveryMs: config.recoveryDays * 86_400_000,
+  });
+  const deliveryWorker = delivery;
+  const retention = new RetentionSweeper({
+    db: store.db,
+    storage,
+    holding,
+    retentionMs: config.retentionDays * 86_400_000,
+    recoveryMs: config.recoveryDays * 86_400_000,
   });
   const webhooks = new WebhookDispatcher({ ...options.webhooks, db: store.db, metrics });
   const server = createServer(config, {
     apiSecret: secret,
     metrics,
     routes: [
-      (app) => registerCallServiceRoutes(app, calls),
+      (app) =>
+        registerCallServiceRoutes(app, calls, {
+          db: store.db,
+          storage,
+          onRetry: () => deliveryWorker.wake(),
+        }),
+      (app) => registerExternalStorageRoutes(app, storage),
+      (app) => registerOidcRoutes(app, issuer),
       (app) => registerWhipRoutes(app, calls, { iceHost: config.rtpHost, metrics }),
       (app) => registerAppRoutes(app, { db: store.db, onWebhookChanged: () => webhooks.wake() }),
     ],
     onShutdown: async () => {
       try {
+        await retention.stop();
         await calls.close();
+        await deliveryWorker.stop();
+        await storage.close();
       } finally {
         // After calls.close() so the events it appends are enqueued before the store closes.
         await webhooks.stop().finally(() => store.close());
@@ -98,13 +211,22 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   // After listen (event URLs carry the bound origin), before webhooks start delivering.
   await calls.recoverInterrupted();
   webhooks.start();
-  if (source !== 'generated') return { config, server, calls, webhooks, url };
-  return {
+  deliveryWorker.start();
+  retention.start();
+  const running = {
     config,
     server,
     calls,
     webhooks,
+    storage,
+    delivery: deliveryWorker,
+    retention,
+    issuer,
     url,
+  };
+  if (source !== 'generated') return running;
+  return {
+    ...running,
     firstStart: {
       apiSecret: secret,
       secretPath: apiSecretPath(config),

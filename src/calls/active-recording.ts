@@ -12,6 +12,7 @@ import type { Recording } from '../db/index.js';
 import {
   CallPartRecorder,
   type FinalizedPart,
+  type RecorderTally,
   type TrackCodecParams,
   type TrackRecorder,
 } from '../ingest/recorder/index.js';
@@ -40,6 +41,8 @@ export type ActiveRecordingOptions = {
   /** `<dataDir>/spool`. */
   readonly spoolRoot: string;
   readonly audioOnly: boolean;
+  /** Shared counters every track's recorder adds to (the service's metrics). Default none. */
+  readonly tally?: RecorderTally | undefined;
 };
 
 /** A part `cut()` closed to capture: finalize it into its ZIP (once). */
@@ -56,24 +59,26 @@ export class ActiveRecording {
   #part: CallPartRecorder;
   readonly #dir: string;
   readonly #tracks = new Set<CapturedTrack>();
+  readonly #tally: RecorderTally | undefined;
 
   private constructor(
     recording: Recording,
     part: CallPartRecorder,
     dir: string,
-    audioOnly: boolean,
+    options: ActiveRecordingOptions,
   ) {
     this.recording = recording;
     this.#part = part;
     this.#dir = dir;
-    this.audioOnly = audioOnly;
+    this.audioOnly = options.audioOnly;
+    this.#tally = options.tally;
   }
 
   static async open(options: ActiveRecordingOptions): Promise<ActiveRecording> {
     const { recording } = options;
     const dir = path.join(options.spoolRoot, recording.id);
     const part = await ActiveRecording.#openPart(recording, dir, 1);
-    return new ActiveRecording(recording, part, dir, options.audioOnly);
+    return new ActiveRecording(recording, part, dir, options);
   }
 
   static #openPart(recording: Recording, dir: string, part: number): Promise<CallPartRecorder> {
@@ -124,6 +129,7 @@ export class ActiveRecording {
       trackType: track.description.archiveTrackType,
       codec: track.description.codec,
       ...(track.description.sdpText !== undefined ? { sdpText: track.description.sdpText } : {}),
+      ...(this.#tally !== undefined ? { tally: this.#tally } : {}),
       ...(rtp !== undefined && /^\d+\.\d+\.\d+\.\d+$/.test(rtp.host)
         ? { endpoint: { address: rtp.host, port: rtp.port } }
         : {}),

@@ -47,10 +47,13 @@ import {
   type Schema,
   type StoredEvent,
 } from '../db/index.js';
+import { fileName, type FileLink } from '../delivery/file-links.js';
 import { TapedeckError } from '../errors.js';
+import type { StorageService } from '../storage/storage-service.js';
 import { ActiveRecording, type CapturedTrack } from './active-recording.js';
 import { finishRecording, type FinishContext } from './finish-recording.js';
 import { LocalStorage } from './local-storage.js';
+import { linkRecordingFiles } from './recording-files.js';
 import { deliverCutPart } from './part-rotation.js';
 import { recoverRecordings, type RecoveryOutcome } from './recover-recordings.js';
 import { RtpTrack } from './rtp-track.js';
@@ -74,6 +77,17 @@ export type CallServiceOptions = {
   readonly partSeconds?: number;
   /** Told about errors ingest survives. Default: ignored. */
   readonly onError?: (error: unknown) => void;
+  /** External storage configurations; without it every recording goes to the managed local disk. */
+  readonly storage?: StorageService;
+  /** Called when a part was queued for delivery to a bucket (wakes the delivery worker). */
+  readonly onHandOff?: () => void;
+};
+
+export type StartRecordingOptions = {
+  /** The storage configuration to write to (else the call type's, else the managed default). */
+  readonly externalStorage?: string;
+  /** Where transcripts of this recording go (validated and kept; tapedeck writes none yet). */
+  readonly transcriptionExternalStorage?: string;
 };
 
 export type AddRtpTrackInput = {
@@ -88,24 +102,37 @@ export type CallView = {
   readonly settings: RawRecordingSettings;
   readonly members: readonly CallMember[];
   readonly tracks: readonly RtpTrack[];
+  /** Tracks fed by another ingest (WHIP), in the order they were added. */
+  readonly externalTracks: readonly ExternalTrack[];
   readonly activeRecording: Recording | undefined;
 };
 
+/** A file of the managed local disk, resolved from its signed URL. */
 export type DownloadableFile = RecordingFile & {
   readonly name: string;
-  /** Path and query of a signed download URL. */
-  readonly urlPath: string;
-  readonly urlExpiresAt: number;
+  readonly absolutePath: string;
 };
 
 export type RecordingView = {
   readonly recording: Recording;
   readonly parts: readonly RecordingPart[];
-  readonly files: readonly DownloadableFile[];
+  /** Where each file was written and, when readable, a download URL (relative for tapedeck's own). */
+  readonly files: readonly FileLink[];
 };
 
-/** A track fed by another ingest (WHIP): the call service attaches it and closes it. */
-export type ExternalTrack = CapturedTrack & { close(): Promise<void> };
+/**
+ * A track fed by another ingest (WHIP): the call service attaches it and closes it, and
+ * lists it in the call's view (`ingest`, e.g. `whip`; `apiTrackType`, the RTP tracks'
+ * vocabulary; `publishing`: the publisher's session is live; `capturing`: a recording
+ * writes its packets).
+ */
+export type ExternalTrack = CapturedTrack & {
+  readonly ingest: string;
+  readonly apiTrackType: ApiTrackType;
+  readonly publishing: boolean;
+  readonly capturing: boolean;
+  close(): Promise<void>;
+};
 
 type CallRuntime = {
   readonly tracks: Map<string, RtpTrack>;
@@ -138,20 +165,37 @@ export class CallService {
       storage: this.storage,
       signer: this.signer,
       baseUrl: options.baseUrl ?? (() => ''),
+      ...(options.onHandOff !== undefined ? { onHandOff: options.onHandOff } : {}),
     };
   }
 
   // ── call types ────────────────────────────────────────────────────────────────────────
 
-  putCallType(
+  async putCallType(
     name: string,
-    input: { readonly settings: JsonObject; readonly grants: Grants },
+    input: {
+      readonly settings: JsonObject;
+      readonly grants: Grants;
+      /** undefined: keep the current value; null: the managed default. */
+      readonly externalStorage?: string | null;
+    },
   ): Promise<CallType> {
+    let externalStorage = input.externalStorage;
+    if (externalStorage === undefined)
+      externalStorage = (await getCallType(this.#db, name))?.externalStorage ?? null;
+    else if (externalStorage !== null) {
+      if (this.#options.storage === undefined)
+        throw new TapedeckError(
+          'INVALID_ARGUMENT',
+          'external_storage: external storage is not enabled',
+        );
+      await this.#options.storage.requireExists(externalStorage, 'external_storage');
+    }
     return upsertCallType(this.#db, {
       name,
       settings: input.settings,
       grants: input.grants,
-      externalStorage: null,
+      externalStorage,
     });
   }
 
@@ -213,6 +257,7 @@ export class CallService {
       settings: effectiveRawRecording(callTypeRow.settings, call.settingsOverride),
       members: await listCallMembers(this.#db, type, id),
       tracks: [...(runtime?.tracks.values() ?? [])],
+      externalTracks: [...(runtime?.externalTracks.values() ?? [])],
       activeRecording: activeId === undefined ? undefined : await getRecording(this.#db, activeId),
     };
   }
@@ -220,7 +265,11 @@ export class CallService {
   // ── recordings ────────────────────────────────────────────────────────────────────────
 
   /** CONFLICT when raw recording is disabled for the call, the call ended, or it already records. */
-  startRecording(type: string, id: string): Promise<Recording> {
+  startRecording(
+    type: string,
+    id: string,
+    options: StartRecordingOptions = {},
+  ): Promise<Recording> {
     return this.#exclusive(type, id, async (runtime) => {
       const view = await this.describeCall(type, id);
       if (view.settings.mode === 'disabled') {
@@ -229,7 +278,7 @@ export class CallService {
           `raw recording is disabled for call ${view.call.cid} (settings.raw_recording.mode is "disabled")`,
         );
       }
-      return this.#start(runtime, view);
+      return this.#start(runtime, view, options);
     });
   }
 
@@ -270,13 +319,19 @@ export class CallService {
     name: string,
     expires: string,
     sig: string,
-  ): Promise<DownloadableFile & { readonly absolutePath: string }> {
+  ): Promise<DownloadableFile> {
     if (!this.signer.verify(recordingId, name, expires, sig))
       throw new TapedeckError('FORBIDDEN', 'download URL signature is invalid or expired');
-    const file = (await this.getRecording(recordingId)).files.find((f) => f.name === name);
+    const file = (await listRecordingFiles(this.#db, recordingId)).find(
+      (f) =>
+        f.storageProvider !== 's3' &&
+        f.storageProvider !== 'gcs' &&
+        f.storageProvider !== 'abs' &&
+        fileName(f) === name,
+    );
     if (file === undefined)
       throw new TapedeckError('NOT_FOUND', `recording ${recordingId} has no file ${name}`);
-    return { ...file, absolutePath: this.storage.pathOf(recordingId, name) };
+    return { ...file, name, absolutePath: this.storage.pathOf(recordingId, name) };
   }
 
   // ── RTP tracks ────────────────────────────────────────────────────────────────────────
@@ -294,31 +349,12 @@ export class CallService {
         description,
         host: this.#options.rtpHost,
         metrics: this.#options.metrics,
+        ...(this.#options.udpReceiveBufferBytes !== undefined
+          ? { receiveBufferBytes: this.#options.udpReceiveBufferBytes }
+          : {}),
         ...(this.#options.onError !== undefined ? { onError: this.#options.onError } : {}),
       });
-      runtime.tracks.set(track.trackId, track);
-      this.#updateTrackGauge();
-      try {
-        const members = await listCallMembers(this.#db, type, id);
-        if (!members.some((m) => m.userId === input.userId))
-          await setCallMember(this.#db, {
-            callType: type,
-            callId: id,
-            userId: input.userId,
-            role: 'user',
-          });
-        await markCallLive(this.#db, type, id);
-        if (runtime.active !== undefined) runtime.active.attach(track);
-        else {
-          const view = await this.describeCall(type, id);
-          if (view.settings.mode === 'auto-on') await this.#start(runtime, view);
-        }
-      } catch (error) {
-        runtime.tracks.delete(track.trackId);
-        this.#updateTrackGauge();
-        await track.close();
-        throw error;
-      }
+      await this.#admitTrack(runtime, type, id, runtime.tracks, track);
       return track;
     });
   }
@@ -347,33 +383,18 @@ export class CallService {
    */
   addExternalTrack(type: string, id: string, track: ExternalTrack): Promise<void> {
     return this.#exclusive(type, id, async (runtime) => {
+      let call: Call;
       try {
-        const call = await this.#requireCall(type, id);
-        if (call.state === 'ended')
-          throw new TapedeckError('CONFLICT', `call ${call.cid} has ended`);
-        if (this.#closed) throw new TapedeckError('UNAVAILABLE', 'the service is shutting down');
-        runtime.externalTracks.set(track.trackId, track);
-        this.#updateTrackGauge();
-        const members = await listCallMembers(this.#db, type, id);
-        if (!members.some((m) => m.userId === track.userId))
-          await setCallMember(this.#db, {
-            callType: type,
-            callId: id,
-            userId: track.userId,
-            role: 'user',
-          });
-        await markCallLive(this.#db, type, id);
-        if (runtime.active !== undefined) runtime.active.attach(track);
-        else {
-          const view = await this.describeCall(type, id);
-          if (view.settings.mode === 'auto-on') await this.#start(runtime, view);
-        }
+        call = await this.#requireCall(type, id);
       } catch (error) {
-        runtime.externalTracks.delete(track.trackId);
-        this.#updateTrackGauge();
         await track.close();
         throw error;
       }
+      if (call.state === 'ended') {
+        await track.close();
+        throw new TapedeckError('CONFLICT', `call ${call.cid} has ended`);
+      }
+      await this.#admitTrack(runtime, type, id, runtime.externalTracks, track);
     });
   }
 
@@ -425,6 +446,44 @@ export class CallService {
 
   // ── internals ─────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A new track joins its call (RTP or external): listed in `tracks`, its user a member
+   * (role `user`), the call live; an active recording captures it, and in `auto-on` mode
+   * the first track starts the recording. On failure it is removed and closed.
+   */
+  async #admitTrack<T extends CapturedTrack & { close(): Promise<void> }>(
+    runtime: CallRuntime,
+    type: string,
+    id: string,
+    tracks: Map<string, T>,
+    track: T,
+  ): Promise<void> {
+    try {
+      if (this.#closed) throw new TapedeckError('UNAVAILABLE', 'the service is shutting down');
+      tracks.set(track.trackId, track);
+      this.#updateTrackGauge();
+      const members = await listCallMembers(this.#db, type, id);
+      if (!members.some((m) => m.userId === track.userId))
+        await setCallMember(this.#db, {
+          callType: type,
+          callId: id,
+          userId: track.userId,
+          role: 'user',
+        });
+      await markCallLive(this.#db, type, id);
+      if (runtime.active !== undefined) runtime.active.attach(track);
+      else {
+        const view = await this.describeCall(type, id);
+        if (view.settings.mode === 'auto-on') await this.#start(runtime, view);
+      }
+    } catch (error) {
+      tracks.delete(track.trackId);
+      this.#updateTrackGauge();
+      await track.close();
+      throw error;
+    }
+  }
+
   async #requireCall(type: string, id: string): Promise<Call> {
     const call = await getCall(this.#db, type, id);
     if (call === undefined)
@@ -450,7 +509,11 @@ export class CallService {
     return result;
   }
 
-  async #start(runtime: CallRuntime, view: CallView): Promise<Recording> {
+  async #start(
+    runtime: CallRuntime,
+    view: CallView,
+    options: StartRecordingOptions = {},
+  ): Promise<Recording> {
     if (this.#closed) throw new TapedeckError('UNAVAILABLE', 'the service is shutting down');
     if (view.call.state === 'ended')
       throw new TapedeckError('CONFLICT', `call ${view.call.cid} has ended`);
@@ -460,12 +523,15 @@ export class CallService {
         `call ${view.call.cid} is already recording (recording ${runtime.active.recording.id})`,
       );
     }
+    const pinned = await this.#pinStorage(view.call.type, options);
     const created = await createRecording(this.#db, {
       callType: view.call.type,
       callId: view.call.id,
       recordingType: 'raw',
-      storageName: 'local',
-      storageProvider: 'local',
+      storageName: pinned.name,
+      storageProvider: pinned.provider,
+      storageSnapshot: pinned.snapshot,
+      transcriptionStorageName: options.transcriptionExternalStorage ?? null,
     });
     let active: ActiveRecording;
     try {
@@ -473,6 +539,7 @@ export class CallService {
         recording: created,
         spoolRoot: this.#spoolRoot,
         audioOnly: view.settings.audioOnly,
+        tally: this.#options.metrics?.ingest.recorder,
       });
       await addRecordingPart(this.#db, { recordingId: created.id, partNumber: 1 });
     } catch (error) {
@@ -553,12 +620,43 @@ export class CallService {
     return {
       recording,
       parts,
-      files: files.map((f) => {
-        const name = f.path.slice(f.path.lastIndexOf('/') + 1);
-        const url = this.signer.sign(recording.id, name);
-        return { ...f, name, urlPath: url.path, urlExpiresAt: url.expiresAt };
-      }),
+      files: await this.#links(recording, files),
     };
+  }
+
+  /** Each file with its location and, where the storage allows reading, a download URL. */
+  #links(recording: Recording, files: readonly RecordingFile[]): Promise<FileLink[]> {
+    return linkRecordingFiles(
+      {
+        signer: this.signer,
+        ...(this.#options.storage !== undefined ? { storage: this.#options.storage } : {}),
+      },
+      recording,
+      files,
+    );
+  }
+
+  /** The storage a new recording is pinned to: named at start ▶ the call type's ▶ managed. */
+  async #pinStorage(
+    callType: string,
+    options: StartRecordingOptions,
+  ): Promise<{ name: string; provider: string; snapshot: string | null }> {
+    const storage = this.#options.storage;
+    if (storage === undefined) {
+      if (options.externalStorage !== undefined)
+        throw new TapedeckError(
+          'INVALID_ARGUMENT',
+          'external_storage: external storage is not enabled',
+        );
+      return { name: 'tapedeck-managed', provider: 'local', snapshot: null };
+    }
+    if (options.transcriptionExternalStorage !== undefined)
+      await storage.requireExists(
+        options.transcriptionExternalStorage,
+        'transcription_external_storage',
+      );
+    const typeDefault = (await this.getCallType(callType)).externalStorage;
+    return storage.pin(options.externalStorage, typeDefault);
   }
 
   #updateTrackGauge(): void {

@@ -15,6 +15,7 @@ import {
   type Schema,
 } from '../db/index.js';
 import { TapedeckError, toTapedeckError } from '../errors.js';
+import { markReadyWhenComplete } from '../delivery/delivery-worker.js';
 import type { ActiveRecording } from './active-recording.js';
 import type { LocalStorage } from './local-storage.js';
 import { deliverPart } from './part-rotation.js';
@@ -26,6 +27,8 @@ export type FinishContext = {
   readonly signer: FileUrlSigner;
   /** Origin prefixed to download URLs in events (e.g. `http://127.0.0.1:8080`); may be ''. */
   readonly baseUrl: () => string;
+  /** Called after a part was queued for delivery to a customer's bucket (wakes the worker). */
+  readonly onHandOff?: () => void;
 };
 
 /** The stored name of a part's archive. */
@@ -47,14 +50,21 @@ export async function finishRecording(ctx: FinishContext, active: ActiveRecordin
     delivered = true;
     // Parts cut earlier are delivered on their own; the recording is ready when all are.
     while (active.pendingParts.size > 0) await Promise.allSettled([...active.pendingParts]);
-    const failed = (await listRecordingParts(db, id)).filter((p) => p.status !== 'ready');
+    const parts = await listRecordingParts(db, id);
+    const failed = parts.filter((p) => p.status !== 'ready' && p.status !== 'delivering');
     if (failed.length > 0) {
       throw new TapedeckError(
         'INTERNAL',
-        `part ${failed.map((p) => p.partNumber).join(', ')} could not be delivered`,
+        `part ${failed.map((p) => p.partNumber).join(', ')} could not be finalized`,
       );
     }
-    await transitionRecording(db, id, 'ready');
+    if (parts.every((p) => p.status === 'ready')) {
+      await transitionRecording(db, id, 'ready');
+    } else {
+      // Parts are on their way to the pinned bucket; the delivery worker finishes the job.
+      await transitionRecording(db, id, 'delivering');
+      await markReadyWhenComplete(db, id);
+    }
   } catch (error) {
     const failure = toTapedeckError(error);
     const reason = `${failure.code}: ${failure.message}`;

@@ -18,15 +18,22 @@ import {
   updateRecordingPart,
   type Recording,
 } from '../db/index.js';
+import { pathToFileURL } from 'node:url';
+import { archiveCategory, enqueueDelivery } from '../delivery/delivery-worker.js';
+import { linkFile } from '../delivery/file-links.js';
 import { toTapedeckError } from '../errors.js';
+import { MANAGED_STORAGE_NAME } from '../storage/types.js';
 import type { FinalizedPart } from '../ingest/recorder/index.js';
 import type { CutPart } from './active-recording.js';
 import { partArchiveName, type FinishContext } from './finish-recording.js';
 
 /**
- * Stores part `partNumber`'s finalized ZIP, records its file, marks the part `ready` and
- * appends its `call.recording_ready` event (with `interrupted` when the part was
- * recovered after a crash).
+ * Puts part `partNumber`'s finalized ZIP into the managed storage. When the recording is
+ * pinned to the managed local disk that is its final place: the file is recorded, the part
+ * marked `ready` and its `call.recording_ready` event appended (with `interrupted` when
+ * the part was recovered after a crash). Otherwise the archive waits there (part
+ * `delivering`, digest and category recorded) and a durable delivery job takes it to the
+ * pinned bucket (delivery-worker.ts), which announces it once the upload is confirmed.
  */
 export async function deliverPart(
   ctx: FinishContext,
@@ -36,23 +43,35 @@ export async function deliverPart(
 ): Promise<void> {
   const { db } = ctx;
   const { id, callType, callId } = recording;
-  await updateRecordingPart(db, id, partNumber, {
-    archivePath: zip.path,
-    bytes: zip.bytes,
-    status: 'delivering',
-  });
   const name = partArchiveName(callType, callId, partNumber);
   const stored = await ctx.storage.put(zip.path, id, name);
-  await addRecordingFile(db, {
+  const category = archiveCategory(zip.files.map((f) => f.path));
+  await updateRecordingPart(db, id, partNumber, {
+    archivePath: stored.absolutePath,
+    bytes: stored.sizeBytes,
+    sha256: stored.sha256,
+    category,
+    status: 'delivering',
+  });
+  if (recording.storageSnapshot !== null) {
+    await enqueueDelivery(db, id);
+    ctx.onHandOff?.();
+    return;
+  }
+  const file = await addRecordingFile(db, {
     recordingId: id,
     partNumber,
     path: stored.key,
     sizeBytes: stored.sizeBytes,
     sha256: stored.sha256,
-    storageUri: `local:${stored.key}`,
+    storageUri: pathToFileURL(stored.absolutePath).href,
+    storageName: MANAGED_STORAGE_NAME,
+    storageProvider: 'local',
+    bucket: ctx.storage.root,
+    category,
+    contentType: 'application/zip',
   });
   await updateRecordingPart(db, id, partNumber, { status: 'ready', endedAtMs: Date.now() });
-  const url = ctx.signer.sign(id, name);
   await appendEvent(db, {
     type: 'call.recording_ready',
     callCid: callCid(callType, callId),
@@ -62,15 +81,9 @@ export async function deliverPart(
       recording_type: recording.recordingType,
       part_number: partNumber,
       ...(zip.interrupted ? { interrupted: true } : {}),
-      files: [
-        {
-          name,
-          size: stored.sizeBytes,
-          sha256: stored.sha256,
-          url: `${ctx.baseUrl()}${url.path}`,
-          expires_at: url.expiresAt,
-        },
-      ],
+      storage_name: MANAGED_STORAGE_NAME,
+      storage_provider: 'local',
+      files: [await linkFile(file, { kind: 'local' }, ctx)],
     },
   });
 }

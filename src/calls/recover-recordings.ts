@@ -20,7 +20,6 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ACTIVE_RECORDING_STATUSES,
-  addRecordingFile,
   appendEvent,
   callCid,
   listRecordingFiles,
@@ -32,7 +31,9 @@ import {
 } from '../db/index.js';
 import { TapedeckError, toTapedeckError } from '../errors.js';
 import { finalizePart, recoverPart } from '../ingest/recorder/index.js';
-import { partArchiveName, type FinishContext } from './finish-recording.js';
+import { markReadyWhenComplete } from '../delivery/delivery-worker.js';
+import type { FinishContext } from './finish-recording.js';
+import { deliverPart } from './part-rotation.js';
 
 export type RecoveryOutcome = {
   readonly recordingId: string;
@@ -80,8 +81,9 @@ async function recoverRecording(
     });
     await transitionRecording(db, id, 'finalizing');
     const delivered = new Set((await listRecordingFiles(db, id)).map((f) => f.partNumber));
+    // Parts already handed to delivery (`delivering`) are in the durable queue.
     const parts = (await listRecordingParts(db, id)).filter(
-      (p) => p.status !== 'ready' && !delivered.has(p.partNumber),
+      (p) => p.status !== 'ready' && p.status !== 'delivering' && !delivered.has(p.partNumber),
     );
     if (parts.length === 0 && delivered.size === 0)
       throw new TapedeckError('INVALID_ARGUMENT', 'the recording has no part on the spool');
@@ -99,46 +101,15 @@ async function recoverRecording(
       }
       await updateRecordingPart(db, id, current, { status: 'finalizing', interrupted: true });
       const zip = await finalizePart(root, path.join(spoolRoot, id, `part-${current}.zip`));
-      await updateRecordingPart(db, id, current, {
-        archivePath: zip.path,
-        bytes: zip.bytes,
-        status: 'delivering',
-      });
-      const name = partArchiveName(callType, callId, current);
-      const stored = await ctx.storage.put(zip.path, id, name);
-      await addRecordingFile(db, {
-        recordingId: id,
-        partNumber: current,
-        path: stored.key,
-        sizeBytes: stored.sizeBytes,
-        sha256: stored.sha256,
-        storageUri: `local:${stored.key}`,
-      });
-      await updateRecordingPart(db, id, current, { status: 'ready', endedAtMs: Date.now() });
-      const url = ctx.signer.sign(id, name);
-      await appendEvent(db, {
-        type: 'call.recording_ready',
-        callCid: cid,
-        recordingId: id,
-        payload: {
-          recording_id: id,
-          recording_type: recording.recordingType,
-          part_number: current,
-          interrupted: true,
-          files: [
-            {
-              name,
-              size: stored.sizeBytes,
-              sha256: stored.sha256,
-              url: `${ctx.baseUrl()}${url.path}`,
-              expires_at: url.expiresAt,
-            },
-          ],
-        },
-      });
+      await deliverPart(ctx, recording, current, zip);
       partsReady.push(current);
     }
-    await transitionRecording(db, id, 'ready');
+    if ((await listRecordingParts(db, id)).every((p) => p.status === 'ready')) {
+      await transitionRecording(db, id, 'ready');
+    } else {
+      await transitionRecording(db, id, 'delivering');
+      await markReadyWhenComplete(db, id);
+    }
     return { recordingId: id, status: 'ready', partsReady };
   } catch (error) {
     const failure = toTapedeckError(error);

@@ -16,6 +16,8 @@ export type RtpTrackOptions = {
   /** IP literal to bind. */
   readonly host: string;
   readonly metrics: TapedeckMetrics | undefined;
+  /** Kernel receive buffer asked for each socket (UdpTrackEndpointOptions). Default 4 MiB. */
+  readonly receiveBufferBytes?: number;
   readonly onError?: (error: unknown) => void;
 };
 
@@ -43,9 +45,13 @@ export class RtpTrack {
     track.#endpoint = await UdpTrackEndpoint.open({
       host: options.host,
       payloadTypes: options.description.payloadTypes,
-      sink: { push: (packet, arrivalMs, isRtcp) => track.#push(packet, arrivalMs, isRtcp) },
+      sink: track,
+      ...(options.receiveBufferBytes !== undefined
+        ? { receiveBufferBytes: options.receiveBufferBytes }
+        : {}),
       ...(options.onError !== undefined ? { onError: options.onError } : {}),
     });
+    options.metrics?.ingest.watch(track);
     return track;
   }
 
@@ -61,6 +67,17 @@ export class RtpTrack {
     return this.#endpoint!.stats;
   }
 
+  /** True once a sender's packets were accepted (and until the track is closed). */
+  get publishing(): boolean {
+    const endpoint = this.#endpoint;
+    return endpoint !== undefined && !endpoint.closed && endpoint.source !== undefined;
+  }
+
+  /** True while a recording writes this track's packets. */
+  get capturing(): boolean {
+    return this.#recorder !== undefined;
+  }
+
   /** Starts (a recorder) or stops (`undefined`) capture; `reason` names why packets drop meanwhile. */
   attach(
     recorder: TrackRecorder | undefined,
@@ -74,17 +91,22 @@ export class RtpTrack {
   async close(): Promise<void> {
     this.#recorder = undefined;
     await this.#endpoint?.close();
+    if (this.#endpoint !== undefined) this.#metrics?.ingest.retire(this);
   }
 
-  #push(packet: Uint8Array, arrivalMs: number, isRtcp: boolean): void {
-    const kind = isRtcp ? 'rtcp' : 'rtp';
-    this.#metrics?.packetsReceived.inc({ kind });
+  /**
+   * PacketSink of the endpoint: every accepted datagram (counted by the endpoint's stats,
+   * which the metrics read at scrape time; what the recorder writes, it counts).
+   */
+  push(packet: Uint8Array, arrivalMs: number, isRtcp: boolean): void {
     const recorder = this.#recorder;
-    if (recorder === undefined) {
-      this.#metrics?.packetsDropped.inc({ reason: this.#dropReason });
+    if (recorder !== undefined) {
+      recorder.push(packet, arrivalMs, isRtcp);
       return;
     }
-    recorder.push(packet, arrivalMs, isRtcp);
-    this.#metrics?.packetsWritten.inc({ kind });
+    const tally = this.#metrics?.ingest;
+    if (tally === undefined) return;
+    if (this.#dropReason === 'audio_only') tally.audioOnly += 1;
+    else tally.notRecording += 1;
   }
 }

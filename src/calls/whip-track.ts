@@ -19,6 +19,7 @@ import type { TapedeckMetrics } from '../api/metrics.js';
 import type { TrackType } from '../archive/types.js';
 import type { TrackCodecParams, TrackRecorder } from '../ingest/recorder/index.js';
 import type { WhipTrackInfo } from '../ingest/whip/index.js';
+import type { ApiTrackType } from './track-description.js';
 
 /** WHIP track types (query `track_type`): camera/screenshare video, microphone/screenshare audio. */
 export const WHIP_TRACK_TYPES = [
@@ -34,6 +35,14 @@ const ARCHIVE_TRACK_TYPE: Readonly<Record<WhipTrackType, TrackType>> = {
   microphone: 'TRACK_TYPE_AUDIO',
   screenshare: 'TRACK_TYPE_SCREEN_SHARE',
   screenshare_audio: 'TRACK_TYPE_SCREEN_SHARE_AUDIO',
+};
+
+/** A WHIP track type in the vocabulary of RTP tracks (`track_type` of the call view). */
+const API_TRACK_TYPE: Readonly<Record<WhipTrackType, ApiTrackType>> = {
+  camera: 'video',
+  microphone: 'audio',
+  screenshare: 'screen_share',
+  screenshare_audio: 'screen_share_audio',
 };
 
 /** The kind a WHIP track type carries. */
@@ -62,6 +71,8 @@ export class WhipTrack {
   readonly userId: string;
   readonly sessionId: string;
   readonly trackType: WhipTrackType;
+  readonly apiTrackType: ApiTrackType;
+  readonly ingest = 'whip';
   readonly description: {
     readonly kind: 'audio' | 'video';
     readonly archiveTrackType: TrackType;
@@ -85,6 +96,7 @@ export class WhipTrack {
     this.userId = options.userId;
     this.sessionId = options.sessionId;
     this.trackType = trackType;
+    this.apiTrackType = API_TRACK_TYPE[trackType];
     const { name, payloadType, clockRate, channels, fmtp } = info.codec;
     this.description = {
       kind: info.kind,
@@ -100,6 +112,16 @@ export class WhipTrack {
     };
     this.#metrics = options.metrics;
     this.#onCapture = options.onCapture;
+  }
+
+  /** True until the WHIP session ends (`close()`). */
+  get publishing(): boolean {
+    return !this.#closed;
+  }
+
+  /** True while a recording writes this track's packets. */
+  get capturing(): boolean {
+    return this.#recorder !== undefined;
   }
 
   /** Starts (a recorder) or stops (`undefined`) capture; `reason` names why packets drop meanwhile. */
@@ -127,15 +149,19 @@ export class WhipTrack {
 
   /** PacketSink: one decrypted RTP packet or RTCP sender report, as received. */
   push(packet: Uint8Array, arrivalMs: number, isRtcp: boolean): void {
-    const kind = isRtcp ? 'rtcp' : 'rtp';
-    this.#metrics?.packetsReceived.inc({ kind });
+    const tally = this.#metrics?.ingest;
+    if (tally !== undefined) {
+      if (isRtcp) tally.whipRtcp += 1;
+      else tally.whipRtp += 1;
+    }
     const recorder = this.#recorder;
-    if (recorder === undefined) {
-      this.#metrics?.packetsDropped.inc({ reason: this.#dropReason });
+    if (recorder !== undefined) {
+      recorder.push(packet, arrivalMs, isRtcp); // what it writes, it counts (metrics' tally)
       return;
     }
-    recorder.push(packet, arrivalMs, isRtcp);
-    this.#metrics?.packetsWritten.inc({ kind });
+    if (tally === undefined) return;
+    if (this.#dropReason === 'audio_only') tally.audioOnly += 1;
+    else tally.notRecording += 1;
   }
 
   /** Stops capture for good; idempotent (the WHIP session itself is closed by its owner). */

@@ -31,6 +31,34 @@ export type TapedeckConfig = {
    * on its own. `TAPEDECK_PART_SECONDS`, 1..86400, default 7200 (2 hours).
    */
   readonly partSeconds: number;
+  /** The service's public origin: OIDC issuer and base of download URLs. `TAPEDECK_PUBLIC_URL`, default `http://<host>:<port>`. */
+  readonly publicUrl?: string;
+  /** Managed storage deletes recordings after this many days. `TAPEDECK_RETENTION_DAYS`, 1..3650, default 14. */
+  readonly retentionDays: number;
+  /** Deliveries to a customer's bucket are retried for this long. `TAPEDECK_DELIVERY_WINDOW_SECONDS`, default 86400 (24 h). */
+  readonly deliveryWindowSeconds: number;
+  /** Cap of the delivery backoff. `TAPEDECK_DELIVERY_MAX_BACKOFF_SECONDS`, default 300. */
+  readonly deliveryMaxBackoffSeconds: number;
+  /** An undeliverable archive stays in managed storage this long for `retry_delivery`. `TAPEDECK_RECOVERY_DAYS`, default 30. */
+  readonly recoveryDays: number;
+  /** When set, the managed default is this S3-compatible bucket instead of local disk. `TAPEDECK_MANAGED_S3_BUCKET`. */
+  readonly managedS3Bucket?: string;
+  /** `TAPEDECK_MANAGED_S3_REGION`, default `us-east-1`. */
+  readonly managedS3Region: string;
+  /** `TAPEDECK_MANAGED_S3_ENDPOINT` (S3-compatible servers; path-style addressing is then used). */
+  readonly managedS3Endpoint?: string;
+  /** `TAPEDECK_MANAGED_S3_ACCESS_KEY_ID`; absent: the default AWS credential chain. */
+  readonly managedS3AccessKeyId?: string;
+  /** `TAPEDECK_MANAGED_S3_SECRET_ACCESS_KEY` (never echoed). */
+  readonly managedS3SecretAccessKey?: string;
+  /** Token-exchange endpoints (defaults: each cloud's own). `TAPEDECK_AWS_STS_ENDPOINT`. */
+  readonly awsStsEndpoint?: string;
+  /** `TAPEDECK_GCP_STS_ENDPOINT`. */
+  readonly gcpStsEndpoint?: string;
+  /** `TAPEDECK_GCP_IAM_CREDENTIALS_ENDPOINT`. */
+  readonly gcpIamCredentialsEndpoint?: string;
+  /** `TAPEDECK_AZURE_AUTHORITY_HOST`. */
+  readonly azureAuthorityHost?: string;
 };
 
 export type LoadConfigOptions = {
@@ -53,6 +81,20 @@ const KEYS = {
   rtpPortMin: 'TAPEDECK_RTP_PORT_MIN',
   rtpPortMax: 'TAPEDECK_RTP_PORT_MAX',
   partSeconds: 'TAPEDECK_PART_SECONDS',
+  publicUrl: 'TAPEDECK_PUBLIC_URL',
+  retentionDays: 'TAPEDECK_RETENTION_DAYS',
+  deliveryWindowSeconds: 'TAPEDECK_DELIVERY_WINDOW_SECONDS',
+  deliveryMaxBackoffSeconds: 'TAPEDECK_DELIVERY_MAX_BACKOFF_SECONDS',
+  recoveryDays: 'TAPEDECK_RECOVERY_DAYS',
+  managedS3Bucket: 'TAPEDECK_MANAGED_S3_BUCKET',
+  managedS3Region: 'TAPEDECK_MANAGED_S3_REGION',
+  managedS3Endpoint: 'TAPEDECK_MANAGED_S3_ENDPOINT',
+  managedS3AccessKeyId: 'TAPEDECK_MANAGED_S3_ACCESS_KEY_ID',
+  managedS3SecretAccessKey: 'TAPEDECK_MANAGED_S3_SECRET_ACCESS_KEY',
+  awsStsEndpoint: 'TAPEDECK_AWS_STS_ENDPOINT',
+  gcpStsEndpoint: 'TAPEDECK_GCP_STS_ENDPOINT',
+  gcpIamCredentialsEndpoint: 'TAPEDECK_GCP_IAM_CREDENTIALS_ENDPOINT',
+  azureAuthorityHost: 'TAPEDECK_AZURE_AUTHORITY_HOST',
 } as const satisfies Record<keyof TapedeckConfig, string>;
 
 type Key = keyof typeof KEYS;
@@ -89,6 +131,40 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
   }
   const partSeconds = integer(raw('partSeconds'), 7200, 1, 86400, problems);
   const apiSecret = secret(raw('apiSecret'), problems);
+  const publicUrl = optionalUrl(raw('publicUrl'), problems);
+  const retentionDays = integer(raw('retentionDays'), 14, 1, 3650, problems);
+  const deliveryWindowSeconds = integer(
+    raw('deliveryWindowSeconds'),
+    86400,
+    1,
+    30 * 86400,
+    problems,
+  );
+  const deliveryMaxBackoffSeconds = integer(
+    raw('deliveryMaxBackoffSeconds'),
+    300,
+    1,
+    86400,
+    problems,
+  );
+  const recoveryDays = integer(raw('recoveryDays'), 30, 1, 3650, problems);
+  const managedS3Bucket = optionalText(raw('managedS3Bucket'), problems);
+  const managedS3Region = text(raw('managedS3Region'), 'us-east-1', problems);
+  const managedS3Endpoint = optionalUrl(raw('managedS3Endpoint'), problems);
+  const managedS3AccessKeyId = optionalText(raw('managedS3AccessKeyId'), problems);
+  const managedS3SecretAccessKey = raw('managedS3SecretAccessKey');
+  if (managedS3SecretAccessKey !== undefined && typeof managedS3SecretAccessKey.value !== 'string')
+    problems.push(`${managedS3SecretAccessKey.name} must be a string`);
+  if ((managedS3AccessKeyId === undefined) !== (managedS3SecretAccessKey === undefined))
+    problems.push(
+      'TAPEDECK_MANAGED_S3_ACCESS_KEY_ID and TAPEDECK_MANAGED_S3_SECRET_ACCESS_KEY must be set together',
+    );
+  const endpoints = {
+    awsStsEndpoint: optionalUrl(raw('awsStsEndpoint'), problems),
+    gcpStsEndpoint: optionalUrl(raw('gcpStsEndpoint'), problems),
+    gcpIamCredentialsEndpoint: optionalUrl(raw('gcpIamCredentialsEndpoint'), problems),
+    azureAuthorityHost: optionalUrl(raw('azureAuthorityHost'), problems),
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -101,7 +177,41 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
     rtpPortMin: rtpPortMin!,
     rtpPortMax: rtpPortMax!,
     partSeconds: partSeconds!,
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
+    retentionDays: retentionDays!,
+    deliveryWindowSeconds: deliveryWindowSeconds!,
+    deliveryMaxBackoffSeconds: deliveryMaxBackoffSeconds!,
+    recoveryDays: recoveryDays!,
+    ...(managedS3Bucket !== undefined ? { managedS3Bucket } : {}),
+    managedS3Region: managedS3Region!,
+    ...(managedS3Endpoint !== undefined ? { managedS3Endpoint } : {}),
+    ...(managedS3AccessKeyId !== undefined ? { managedS3AccessKeyId } : {}),
+    ...(typeof managedS3SecretAccessKey?.value === 'string'
+      ? { managedS3SecretAccessKey: managedS3SecretAccessKey.value }
+      : {}),
+    ...Object.fromEntries(Object.entries(endpoints).filter(([, v]) => v !== undefined)),
   };
+}
+
+function optionalText(raw: Raw | undefined, problems: string[]): string | undefined {
+  return raw === undefined ? undefined : text(raw, '', problems);
+}
+
+/** An http(s) URL without a trailing slash. */
+function optionalUrl(raw: Raw | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  const value = typeof raw.value === 'string' ? raw.value : '';
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    problems.push(`${raw.name} must be an http(s) URL, got ${shown(raw.value)}`);
+    return undefined;
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function fileObject(file: unknown, problems: string[]): Readonly<Record<string, unknown>> {

@@ -18,3 +18,4 @@ export * from './repositories/recordings.js';
 export * from './repositories/recording-parts.js';
 export * from './repositories/events.js';
 export * from './repositories/jobs.js';
+export * from './repositories/external-storages.js';

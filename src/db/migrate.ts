@@ -9,12 +9,14 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { TapedeckError } from '../errors.js';
 import { initial } from './migrations/0001-initial.js';
 import { appSettings } from './migrations/0002-app-settings.js';
+import { externalStorage } from './migrations/0003-external-storage.js';
 import type { Schema } from './schema.js';
 
 /** Applied in key order; keys are zero-padded so string order is numeric order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_app_settings': appSettings,
+  '0003_external_storage': externalStorage,
 };
 
 /** The version a fully migrated database reports. */

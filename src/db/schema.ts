@@ -13,7 +13,15 @@ type Immutable<T> = ColumnType<T, T, never>;
 export type CallState = 'idle' | 'live' | 'ended';
 export type RecordingType = 'raw';
 export type RecordingStatus =
-  'starting' | 'recording' | 'stopping' | 'finalizing' | 'ready' | 'failed' | 'interrupted';
+  | 'starting'
+  | 'recording'
+  | 'stopping'
+  | 'finalizing'
+  | 'delivering'
+  | 'copy_failed'
+  | 'ready'
+  | 'failed'
+  | 'interrupted';
 export type RecordingPartStatus = 'recording' | 'finalizing' | 'delivering' | 'ready' | 'failed';
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -56,6 +64,9 @@ export type RecordingsTable = {
   status: RecordingStatus;
   storage_name: string | null;
   storage_provider: string | null;
+  /** JSON `{ config, secrets_sealed }`: the exact storage the recording is pinned to. */
+  storage_snapshot: string | null;
+  transcription_storage_name: string | null;
   started_at: Immutable<number>;
   stopped_at: number | null;
   error_code: string | null;
@@ -73,6 +84,9 @@ export type RecordingPartsTable = {
   ended_at: number | null;
   /** 1 when the part was finalized after a crash from what reached the disk. */
   interrupted: number;
+  /** The archive's SHA-256 (hex) and file category, recorded when it is handed to delivery. */
+  sha256: string | null;
+  category: string | null;
 };
 
 export type RecordingFilesTable = {
@@ -84,7 +98,25 @@ export type RecordingFilesTable = {
   size_bytes: Immutable<number>;
   sha256: Immutable<string | null>;
   storage_uri: Immutable<string | null>;
+  storage_name: Immutable<string | null>;
+  storage_provider: Immutable<string | null>;
+  bucket: Immutable<string | null>;
+  category: Immutable<string | null>;
+  content_type: Immutable<string | null>;
+  /** When managed-storage retention deleted the file. */
+  deleted_at: number | null;
   created_at: Immutable<number>;
+};
+
+export type ExternalStoragesTable = {
+  name: Immutable<string>;
+  storage_type: Immutable<'s3' | 'gcs' | 'abs'>;
+  /** JSON of the public `StorageConfig`. */
+  config: string;
+  /** `StorageSecrets` JSON sealed by the secret box (associated data: the name). */
+  secrets_sealed: string | null;
+  created_at: Immutable<number>;
+  updated_at: number;
 };
 
 export type EventsTable = {
@@ -133,4 +165,5 @@ export type Schema = {
   events: EventsTable;
   jobs: JobsTable;
   app_settings: AppSettingsTable;
+  external_storages: ExternalStoragesTable;
 };

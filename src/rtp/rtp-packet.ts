@@ -51,6 +51,14 @@ export type RtpPacket = {
 };
 
 const FIXED_HEADER_BYTES = 12;
+const NO_CSRCS: readonly number[] = Object.freeze([]);
+
+/** Big-endian u32 at `at` (bounds checked by the caller). */
+function u32(bytes: Uint8Array, at: number): number {
+  return (
+    ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+  );
+}
 
 /**
  * Parses one RTP packet. Every field view (`payload`, `extension.data`) is a subarray of
@@ -85,16 +93,17 @@ export function parseRtpPacket(bytes: Uint8Array): RtpPacket {
       `${csrcCount} CSRCs need ${csrcBytes} bytes, ${size - pos} left`,
     );
   }
-  const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++, pos += 4) csrcs.push(view.getUint32(pos));
+  // No CSRCs (the common case) shares one frozen empty list: nothing allocated for it.
+  const csrcs: readonly number[] = csrcCount === 0 ? NO_CSRCS : [];
+  for (let i = 0; i < csrcCount; i++, pos += 4) (csrcs as number[]).push(u32(bytes, pos));
 
   let extension: RtpHeaderExtension | undefined;
   if (hasExtension) {
     if (pos + 4 > size) {
       throw new ParseError('RTP', pos, `header extension header needs 4 bytes, ${size - pos} left`);
     }
-    const profile = view.getUint16(pos);
-    const dataBytes = view.getUint16(pos + 2) * 4;
+    const profile = (bytes[pos]! << 8) | bytes[pos + 1]!;
+    const dataBytes = ((bytes[pos + 2]! << 8) | bytes[pos + 3]!) * 4;
     pos += 4;
     if (pos + dataBytes > size) {
       throw new ParseError(
@@ -128,9 +137,9 @@ export function parseRtpPacket(bytes: Uint8Array): RtpPacket {
     version: 2,
     marker: (b1 & 0x80) !== 0,
     payloadType: b1 & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
+    sequenceNumber: (bytes[2]! << 8) | bytes[3]!,
+    timestamp: u32(bytes, 4),
+    ssrc: u32(bytes, 8),
     csrcs,
     extension,
     payload: bytes.subarray(pos, end),

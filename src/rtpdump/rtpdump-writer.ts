@@ -11,7 +11,7 @@ import {
   rtpdumpRecordSize,
 } from './core/rtpdump-encode.js';
 import type { RtpdumpPreambleInit, RtpdumpRecordInit } from './core/rtpdump-encode.js';
-import { RTPDUMP_MAX_RECORD_BYTES } from './core/rtpdump-format.js';
+import { RTPDUMP_MAX_RECORD_BYTES, RTPDUMP_RECORD_HEADER_BYTES } from './core/rtpdump-format.js';
 
 export type RtpdumpWriterOptions = {
   /** Bytes buffered before they are written to the OS, at least 65535. Default 65536. */
@@ -98,6 +98,47 @@ export class RtpdumpWriter {
     this.#records += 1;
     this.#bytes += size;
     if (flushed !== undefined) await flushed;
+  }
+
+  /**
+   * The hot-path form of `write()` for a record as received (`originalLength` = the
+   * packet's length): nothing is allocated per record. Returns `undefined`, or, when the
+   * full buffer had to go to the OS first, the promise of that write (it rejects on
+   * failure; later calls then throw the failure). Throws like `write()` for a bad record.
+   *
+   * ```
+   * record = length(u16) plen(u16: packet bytes, 0 for RTCP) offsetMs(u32) packet
+   * ```
+   */
+  append(offsetMs: number, packet: Uint8Array, isRtcp: boolean): Promise<void> | undefined {
+    if (this.#closing !== undefined || this.#failure !== undefined) this.#checkOpen('append');
+    const captured = packet.byteLength;
+    const size = RTPDUMP_RECORD_HEADER_BYTES + captured;
+    if (
+      size > RTPDUMP_MAX_RECORD_BYTES ||
+      (!isRtcp && captured === 0) ||
+      !(offsetMs >= 0 && offsetMs <= 0xffff_ffff && Math.floor(offsetMs) === offsetMs)
+    ) {
+      // Not the common case: the full check throws the precise RangeError.
+      rtpdumpRecordSize({ offsetMs, packet, isRtcp });
+    }
+    const flushed = this.#len + size > this.#buf.byteLength ? this.#startWrite() : undefined;
+    const buf = this.#buf;
+    const at = this.#len;
+    const plen = isRtcp ? 0 : captured;
+    buf[at] = size >>> 8;
+    buf[at + 1] = size & 0xff;
+    buf[at + 2] = plen >>> 8;
+    buf[at + 3] = plen & 0xff;
+    buf[at + 4] = offsetMs >>> 24;
+    buf[at + 5] = (offsetMs >>> 16) & 0xff;
+    buf[at + 6] = (offsetMs >>> 8) & 0xff;
+    buf[at + 7] = offsetMs & 0xff;
+    buf.set(packet, at + RTPDUMP_RECORD_HEADER_BYTES);
+    this.#len = at + size;
+    this.#records += 1;
+    this.#bytes += size;
+    return flushed;
   }
 
   /** Hands everything buffered to the OS (no fsync) and waits for it. */

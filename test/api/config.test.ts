@@ -31,6 +31,11 @@ describe('loadConfig()', () => {
       rtpPortMin: 40000,
       rtpPortMax: 49999,
       partSeconds: 7200,
+      retentionDays: 14,
+      deliveryWindowSeconds: 86400,
+      deliveryMaxBackoffSeconds: 300,
+      recoveryDays: 30,
+      managedS3Region: 'us-east-1',
     });
   });
 
@@ -48,6 +53,20 @@ describe('loadConfig()', () => {
           TAPEDECK_RTP_PORT_MIN: '50000',
           TAPEDECK_RTP_PORT_MAX: '50010',
           TAPEDECK_PART_SECONDS: '600',
+          TAPEDECK_PUBLIC_URL: 'https://rec.example.com/',
+          TAPEDECK_RETENTION_DAYS: '7',
+          TAPEDECK_DELIVERY_WINDOW_SECONDS: '3600',
+          TAPEDECK_DELIVERY_MAX_BACKOFF_SECONDS: '60',
+          TAPEDECK_RECOVERY_DAYS: '10',
+          TAPEDECK_MANAGED_S3_BUCKET: 'managed-bucket',
+          TAPEDECK_MANAGED_S3_REGION: 'eu-west-1',
+          TAPEDECK_MANAGED_S3_ENDPOINT: 'http://127.0.0.1:9000',
+          TAPEDECK_MANAGED_S3_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          TAPEDECK_MANAGED_S3_SECRET_ACCESS_KEY: 'not-a-real-secret',
+          TAPEDECK_AWS_STS_ENDPOINT: 'http://127.0.0.1:9001',
+          TAPEDECK_GCP_STS_ENDPOINT: 'http://127.0.0.1:9002',
+          TAPEDECK_GCP_IAM_CREDENTIALS_ENDPOINT: 'http://127.0.0.1:9003',
+          TAPEDECK_AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9004',
         },
       }),
     ).toEqual({
@@ -60,6 +79,20 @@ describe('loadConfig()', () => {
       rtpPortMin: 50000,
       rtpPortMax: 50010,
       partSeconds: 600,
+      publicUrl: 'https://rec.example.com',
+      retentionDays: 7,
+      deliveryWindowSeconds: 3600,
+      deliveryMaxBackoffSeconds: 60,
+      recoveryDays: 10,
+      managedS3Bucket: 'managed-bucket',
+      managedS3Region: 'eu-west-1',
+      managedS3Endpoint: 'http://127.0.0.1:9000',
+      managedS3AccessKeyId: 'AKIDEXAMPLE',
+      managedS3SecretAccessKey: 'not-a-real-secret',
+      awsStsEndpoint: 'http://127.0.0.1:9001',
+      gcpStsEndpoint: 'http://127.0.0.1:9002',
+      gcpIamCredentialsEndpoint: 'http://127.0.0.1:9003',
+      azureAuthorityHost: 'https://127.0.0.1:9004',
     });
   });
 
@@ -83,8 +116,10 @@ describe('loadConfig()', () => {
         file: { host: 42, colour: 'blue' },
       }),
     );
-    expect(problems).toEqual([
-      'the config file has an unknown key "colour" (known: host, port, dataDir, apiSecret, logLevel, rtpHost, rtpPortMin, rtpPortMax, partSeconds)',
+    expect(problems[0]).toMatch(
+      /^the config file has an unknown key "colour" \(known: host, port, dataDir, apiSecret, .*managedS3Bucket.*\)$/,
+    );
+    expect(problems.slice(1)).toEqual([
       'host (config file) must be a non-empty string without spaces, got 42',
       'TAPEDECK_PORT must be an integer in 0..65535, got "abc"',
       'TAPEDECK_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
@@ -92,6 +127,24 @@ describe('loadConfig()', () => {
       'TAPEDECK_API_SECRET must be at least 32 characters without spaces (got 17)',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('never echoes the managed S3 secret and wants the key pair together', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          TAPEDECK_MANAGED_S3_SECRET_ACCESS_KEY: 'hunter3-is-secret',
+          TAPEDECK_PUBLIC_URL: 'ftp://x',
+          TAPEDECK_RETENTION_DAYS: '0',
+        },
+      }),
+    );
+    expect(problems).toEqual([
+      'TAPEDECK_PUBLIC_URL must be an http(s) URL, got "ftp://x"',
+      'TAPEDECK_RETENTION_DAYS must be an integer in 1..3650, got "0"',
+      'TAPEDECK_MANAGED_S3_ACCESS_KEY_ID and TAPEDECK_MANAGED_S3_SECRET_ACCESS_KEY must be set together',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter3');
   });
 
   it('rejects a TAPEDECK_PART_SECONDS outside 1..86400', () => {

@@ -9,16 +9,20 @@
  * The page is served by a node:http server on 127.0.0.1 that also forwards /whip/* to
  * the service, so the browser talks to one origin (the service sends no CORS headers).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintUserToken } from '../../src/api/auth/tokens.js';
 import { processAll } from '../../src/raw/operations.js';
 import type { RawReport } from '../../src/raw/report.js';
 import { startTestService, type Json, type TestService } from '../calls/support.js';
+import {
+  publishFromChromium,
+  readBody,
+  servePublisherPage,
+  type PublisherPageServer,
+  type PublishResult,
+} from '../helpers/chromium-whip-publisher.js';
 import {
   ffmpegDecodeErrors,
   ffprobe,
@@ -28,114 +32,62 @@ import {
 } from '../media/mux-helpers.js';
 
 const PUBLISH_MS = 4000;
-const PAGE = new URL('./whip-publisher-page.html', import.meta.url);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  // Offer the loopback address as a plain host candidate (no mDNS name).
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
-
-async function body(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 let t: TestService;
 let profiles = 0;
 let work: string;
-let pageServer: Server;
-let origin: string;
+let pageServer: PublisherPageServer;
 
 beforeAll(async () => {
   t = await startTestService();
   work = await makeTempDir();
-  const page = await readFile(PAGE, 'utf8');
-  pageServer = createServer((request, response) => {
-    void (async () => {
-      try {
-        if (request.method === 'GET' && request.url === '/') {
-          response.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
-          return;
-        }
-        if (request.url?.startsWith('/whip/') !== true) {
-          response.writeHead(404).end();
-          return;
-        }
-        const headers: Record<string, string> = {};
-        for (const name of ['content-type', 'authorization']) {
-          const value = request.headers[name];
-          if (typeof value === 'string') headers[name] = value;
-        }
-        const payload = await body(request);
-        const upstream = await fetch(`${t.service.url}${request.url}`, {
-          method: request.method ?? 'GET',
-          headers,
-          ...(payload.byteLength > 0 ? { body: payload } : {}),
-        });
-        const out: Record<string, string> = {};
-        for (const name of ['content-type', 'location']) {
-          const value = upstream.headers.get(name);
-          if (value !== null) out[name] = value;
-        }
-        response.writeHead(upstream.status, out).end(Buffer.from(await upstream.arrayBuffer()));
-      } catch (error) {
-        response.writeHead(502, { 'Content-Type': 'text/plain' }).end(String(error));
-      }
-    })();
+  // Forwards /whip/* to the service: the browser talks to one origin (no CORS needed).
+  pageServer = await servePublisherPage(async (request, response) => {
+    if (request.url?.startsWith('/whip/') !== true) {
+      response.writeHead(404).end();
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'authorization']) {
+      const value = request.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const payload = await readBody(request);
+    const upstream = await fetch(`${t.service.url}${request.url}`, {
+      method: request.method ?? 'GET',
+      headers,
+      ...(payload.byteLength > 0 ? { body: payload } : {}),
+    });
+    const out: Record<string, string> = {};
+    for (const name of ['content-type', 'location']) {
+      const value = upstream.headers.get(name);
+      if (value !== null) out[name] = value;
+    }
+    response.writeHead(upstream.status, out).end(Buffer.from(await upstream.arrayBuffer()));
   });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
-  if (pageServer !== undefined) await new Promise<void>((r) => pageServer.close(() => r()));
+  await pageServer?.close();
   await t?.stop();
   if (work !== undefined) await removeDir(work);
 });
 
-type Answer = { status: number; contentType: string | null; location: string };
-
-/** Chromium publishes to `endpoint` with `token` for `ms`, then DELETEs the Location. */
-async function publishFor(
-  endpoint: string,
+/** Chromium publishes to `path` (on the page server) with `token` for `ms`, then DELETEs. */
+function publishFor<T = undefined>(
+  endpointPath: string,
   token: string,
   ms: number,
-): Promise<{ answer: Answer; deleteStatus: number; publishedMs: number }> {
-  const browser = await chromium.launchPersistentContext(
-    path.join(work, `chromium-profile-${++profiles}`),
-    { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS },
-  );
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/`);
-    const answer = await page.evaluate(
-      ([url, bearer]) =>
-        (globalThis as unknown as { publish(e: string, t: string): Promise<Answer> }).publish(
-          url,
-          bearer,
-        ),
-      [endpoint, token] as const,
-    );
-    const start = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    const deleteStatus = await page.evaluate(() =>
-      (globalThis as unknown as { unpublish(): Promise<number> }).unpublish(),
-    );
-    return { answer, deleteStatus, publishedMs: Date.now() - start };
-  } finally {
-    await browser.close();
-  }
+  whilePublishing?: () => Promise<T>,
+): Promise<PublishResult<T>> {
+  return publishFromChromium({
+    origin: pageServer.origin,
+    endpoint: `${pageServer.origin}${endpointPath}`,
+    token,
+    ms,
+    profileDir: path.join(work, `chromium-profile-${++profiles}`),
+    ...(whilePublishing !== undefined ? { whilePublishing } : {}),
+  });
 }
 
 /** Polls GET /v1/recordings/{id} until it is ready or failed. */
@@ -192,10 +144,11 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
       callCids: ['whip:e2e'],
     });
 
-    const { answer, deleteStatus, publishedMs } = await publishFor(
-      `${origin}/whip/whip/e2e?session_id=s1`,
+    const { answer, deleteStatus, publishedMs, during } = await publishFor(
+      '/whip/whip/e2e?session_id=s1',
       token,
       PUBLISH_MS,
+      async () => (await t.api('GET', '/v1/calls/whip/e2e')).json.call,
     );
     expect(answer.status).toBe(201);
     expect(answer.contentType).toBe('application/sdp');
@@ -207,8 +160,41 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(again.status).toBe(404);
-    // The publisher became a member of the call.
-    expect(JSON.stringify((await t.api('GET', '/v1/calls/whip/e2e')).json)).toContain('alice');
+    // While publishing, the call listed the session's two WHIP tracks, being recorded.
+    const whipTracks: Json[] = during.tracks;
+    expect(
+      whipTracks
+        .map((track) => ({ ...track, track_id: typeof track.track_id }))
+        .sort((a, b) => a.kind.localeCompare(b.kind)),
+    ).toEqual([
+      {
+        track_id: 'string',
+        user_id: 'alice',
+        session_id: 's1',
+        track_type: 'audio',
+        kind: 'audio',
+        codec: 'audio/opus',
+        ingest: 'whip',
+        publishing: true,
+        capturing: true,
+      },
+      {
+        track_id: 'string',
+        user_id: 'alice',
+        session_id: 's1',
+        track_type: 'video',
+        kind: 'video',
+        codec: expect.stringMatching(/^video\/(VP8|H264)$/),
+        ingest: 'whip',
+        publishing: true,
+        capturing: true,
+      },
+    ]);
+    expect(new Set(whipTracks.map((track) => track.track_id)).size).toBe(2);
+    // The publisher became a member of the call; after the DELETE its tracks left the call.
+    const after: Json = (await t.api('GET', '/v1/calls/whip/e2e')).json.call;
+    expect(after.members).toContainEqual({ user_id: 'alice', role: 'user' });
+    expect(after.tracks).toEqual([]);
 
     expect((await t.api('POST', '/v1/calls/whip/e2e/recordings/raw/stop')).status).toBe(200);
     const recording = await settled(started.json.recording.id);
@@ -235,7 +221,7 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
     ).toBe(200);
     expect((await t.api('POST', '/v1/calls/whipauto/a1', {})).status).toBe(201);
     const token = await mintUserToken(t.secret, { userId: 'bob', ttlSeconds: 600 });
-    const { answer, deleteStatus } = await publishFor(`${origin}/whip/whipauto/a1`, token, 3000);
+    const { answer, deleteStatus } = await publishFor('/whip/whipauto/a1', token, 3000);
     expect(answer.status).toBe(201);
     expect(deleteStatus).toBe(200);
 

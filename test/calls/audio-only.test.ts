@@ -11,21 +11,17 @@ import {
   TapedeckApiError,
   TapedeckClient,
   type Recording,
-  type RtpTrack,
 } from '../../packages/client/src/index.js';
 import { processAll } from '../../src/raw/operations.js';
 import type { RawReport } from '../../src/raw/report.js';
-import {
-  encoderArgs,
-  FFMPEG_PREAMBLE,
-  lavfiInputArgs,
-  rtpOutputArgs,
-  DEFAULT_AUDIO_INPUT,
-  DEFAULT_VIDEO_INPUT,
-} from '../helpers/ffmpeg-rtp-args.js';
-import { runFfmpeg } from '../helpers/run-ffmpeg.js';
 import { ffmpegDecodeErrors, ffprobe, makeTempDir, removeDir } from '../media/mux-helpers.js';
-import { OPUS_SDP, startTestService, VP8_SDP, type TestService } from './support.js';
+import {
+  addOpusAndVp8Tracks,
+  sendOpusAndVp8,
+  settledRecording,
+  startTestService,
+  type TestService,
+} from './support.js';
 
 const SECONDS = 2;
 
@@ -54,39 +50,21 @@ beforeAll(async () => {
   const call = client.call('voice', 'audio-only');
   const { call: created } = await call.getOrCreate();
   expect(created.settings.raw_recording.audio_only).toBe(true);
-  const addTrack = (trackType: 'audio' | 'video', sdp: string): Promise<RtpTrack> =>
-    call.addRtpTrack({ user_id: 'alice', session_id: 'sess1', track_type: trackType, sdp });
-  const audio = await addTrack('audio', OPUS_SDP);
-  const video = await addTrack('video', VP8_SDP);
+  const { audio, video } = await addOpusAndVp8Tracks(call, 'alice', 'sess1');
 
   const started = await call.startRecording('raw');
-  const send = (input: string, codec: 'opus' | 'VP8', port: number, ssrc: number): Promise<void> =>
-    runFfmpeg(
-      [
-        ...FFMPEG_PREAMBLE,
-        ...lavfiInputArgs(input, SECONDS),
-        ...encoderArgs({
-          codec,
-          bitrateKbps: codec === 'opus' ? 64 : 500,
-          keyframeIntervalFrames: 30,
-        }),
-        ...rtpOutputArgs({ payloadType: codec === 'opus' ? 111 : 96, ssrc, port, sendBye: true }),
-      ],
-      { timeoutMs: 60_000 },
-    );
-  await Promise.all([
-    send(DEFAULT_AUDIO_INPUT, 'opus', audio.rtp.port, 0x3333_3333),
-    send(DEFAULT_VIDEO_INPUT, 'VP8', video.rtp.port, 0x4444_4444),
-  ]);
-  // Let the last datagrams (BYE) reach the sockets before capture stops.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sendOpusAndVp8({
+    seconds: SECONDS,
+    audioPort: audio.rtp.port,
+    videoPort: video.rtp.port,
+    audioSsrc: 0x3333_3333,
+    videoSsrc: 0x4444_4444,
+  });
   await call.stopRecording('raw');
 
-  for (;;) {
-    recording = (await client.getRecording(started.recording.id)).recording;
-    if (recording.status === 'ready' || recording.status === 'failed') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  recording = await settledRecording(
+    async () => (await client.getRecording(started.recording.id)).recording,
+  );
   expect(recording.status).toBe('ready');
 
   const download = await fetch(recording.files[0]!.url); // signed URL, no token

@@ -8,20 +8,17 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TapedeckClient, type Recording, type RtpTrack } from '../../packages/client/src/index.js';
+import { TapedeckClient, type Recording } from '../../packages/client/src/index.js';
 import { processAll } from '../../src/raw/operations.js';
 import type { RawReport } from '../../src/raw/report.js';
-import {
-  encoderArgs,
-  FFMPEG_PREAMBLE,
-  lavfiInputArgs,
-  rtpOutputArgs,
-  DEFAULT_AUDIO_INPUT,
-  DEFAULT_VIDEO_INPUT,
-} from '../helpers/ffmpeg-rtp-args.js';
-import { runFfmpeg } from '../helpers/run-ffmpeg.js';
 import { ffmpegDecodeErrors, ffprobe, makeTempDir, removeDir } from '../media/mux-helpers.js';
-import { OPUS_SDP, startTestService, VP8_SDP, type TestService } from './support.js';
+import {
+  addOpusAndVp8Tracks,
+  sendOpusAndVp8,
+  settledRecording,
+  startTestService,
+  type TestService,
+} from './support.js';
 
 const SECONDS = 3;
 
@@ -37,43 +34,23 @@ beforeAll(async () => {
   await client.updateCallType('rtp', { settings: { raw_recording: { mode: 'available' } } });
   const call = client.call('rtp', 'e2e');
   expect((await call.getOrCreate()).created).toBe(true);
-  const addTrack = (trackType: 'audio' | 'video', sdp: string): Promise<RtpTrack> =>
-    call.addRtpTrack({ user_id: 'alice', session_id: 'sess1', track_type: trackType, sdp });
-  const audio = await addTrack('audio', OPUS_SDP);
-  const video = await addTrack('video', VP8_SDP);
+  const { audio, video } = await addOpusAndVp8Tracks(call, 'alice', 'sess1');
   // ffmpeg sends RTCP to the RTP port + 1: the endpoints must have bound exactly that.
   expect(audio.rtcp.port).toBe(audio.rtp.port + 1);
   expect(video.rtcp.port).toBe(video.rtp.port + 1);
 
   const started = await call.startRecording('raw');
-  const send = (input: string, codec: 'opus' | 'VP8', port: number, ssrc: number): Promise<void> =>
-    runFfmpeg(
-      [
-        ...FFMPEG_PREAMBLE,
-        ...lavfiInputArgs(input, SECONDS),
-        ...encoderArgs({
-          codec,
-          bitrateKbps: codec === 'opus' ? 64 : 500,
-          keyframeIntervalFrames: 30,
-        }),
-        ...rtpOutputArgs({ payloadType: codec === 'opus' ? 111 : 96, ssrc, port, sendBye: true }),
-      ],
-      { timeoutMs: 60_000 },
-    );
-  await Promise.all([
-    send(DEFAULT_AUDIO_INPUT, 'opus', audio.rtp.port, 0x1111_1111),
-    send(DEFAULT_VIDEO_INPUT, 'VP8', video.rtp.port, 0x2222_2222),
-  ]);
-  // Let the last datagrams (BYE) reach the sockets before capture stops.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sendOpusAndVp8({
+    seconds: SECONDS,
+    audioPort: audio.rtp.port,
+    videoPort: video.rtp.port,
+    audioSsrc: 0x1111_1111,
+    videoSsrc: 0x2222_2222,
+  });
   await call.stopRecording('raw');
 
   const id = started.recording.id;
-  for (;;) {
-    recording = (await client.getRecording(id)).recording;
-    if (recording.status === 'ready' || recording.status === 'failed') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  recording = await settledRecording(async () => (await client.getRecording(id)).recording);
   expect(recording.status).toBe('ready');
 
   expect((await call.listRecordings()).recordings.map((r) => r.id)).toEqual([id]);

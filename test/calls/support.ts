@@ -3,8 +3,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RtpTrack, TapedeckCall } from '../../packages/client/src/index.js';
 import { mintServerToken } from '../../src/api/auth/tokens.js';
-import { startService, type RunningService } from '../../src/api/start-service.js';
+import {
+  startService,
+  type RunningService,
+  type StartServiceOptions,
+} from '../../src/api/start-service.js';
+import {
+  DEFAULT_AUDIO_INPUT,
+  DEFAULT_VIDEO_INPUT,
+  encoderArgs,
+  FFMPEG_PREAMBLE,
+  lavfiInputArgs,
+  rtpOutputArgs,
+} from '../helpers/ffmpeg-rtp-args.js';
+import { runFfmpeg } from '../helpers/run-ffmpeg.js';
 
 /** A response body, read by path in assertions (the route schemas are checked by fastify). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
@@ -28,6 +42,7 @@ export type TestService = {
 /** `env` adds to (or overrides) the test environment, e.g. `TAPEDECK_PART_SECONDS`. */
 export async function startTestService(
   env: Readonly<Record<string, string>> = {},
+  options: Pick<StartServiceOptions, 'delivery' | 'logStream' | 'webhooks'> = {},
 ): Promise<TestService> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
   const secret = randomBytes(32).toString('base64url');
@@ -41,6 +56,7 @@ export async function startTestService(
       TAPEDECK_LOG_LEVEL: 'silent',
       ...env,
     },
+    ...options,
   });
   const serverToken = await mintServerToken(secret);
   return {
@@ -93,3 +109,65 @@ export const VP8_SDP = [
   'a=rtpmap:96 VP8/90000',
   '',
 ].join('\r\n');
+
+/** Registers an Opus (audio) and a VP8 (video) RTP track of one session, by ffmpeg's SDPs. */
+export async function addOpusAndVp8Tracks(
+  call: TapedeckCall,
+  userId: string,
+  sessionId: string,
+): Promise<{ readonly audio: RtpTrack; readonly video: RtpTrack }> {
+  const add = (trackType: 'audio' | 'video', sdp: string): Promise<RtpTrack> =>
+    call.addRtpTrack({ user_id: userId, session_id: sessionId, track_type: trackType, sdp });
+  const audio = await add('audio', OPUS_SDP);
+  const video = await add('video', VP8_SDP);
+  return { audio, video };
+}
+
+export type FfmpegSendOptions = {
+  readonly seconds: number;
+  /** RTP ports of the tracks (RTCP goes to each port + 1). */
+  readonly audioPort: number;
+  readonly videoPort: number;
+  readonly audioSsrc: number;
+  readonly videoSsrc: number;
+};
+
+/**
+ * Two ffmpeg processes in parallel, paced in real time (-re): `seconds` of test-tone Opus
+ * (64 kbit/s, PT 111) and test-pattern VP8 (500 kbit/s, keyframe every 30 frames, PT 96)
+ * as RTP with RTCP sender reports and a BYE. Resolves once both exited and their last
+ * datagrams had 300 ms to reach the sockets.
+ */
+export async function sendOpusAndVp8(options: FfmpegSendOptions): Promise<void> {
+  const send = (input: string, codec: 'opus' | 'VP8', port: number, ssrc: number): Promise<void> =>
+    runFfmpeg(
+      [
+        ...FFMPEG_PREAMBLE,
+        ...lavfiInputArgs(input, options.seconds),
+        ...encoderArgs({
+          codec,
+          bitrateKbps: codec === 'opus' ? 64 : 500,
+          keyframeIntervalFrames: 30,
+        }),
+        ...rtpOutputArgs({ payloadType: codec === 'opus' ? 111 : 96, ssrc, port, sendBye: true }),
+      ],
+      { timeoutMs: 60_000 },
+    );
+  await Promise.all([
+    send(DEFAULT_AUDIO_INPUT, 'opus', options.audioPort, options.audioSsrc),
+    send(DEFAULT_VIDEO_INPUT, 'VP8', options.videoPort, options.videoSsrc),
+  ]);
+  // Let the last datagrams (BYE) reach the sockets before capture stops.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+/** Polls a recording until it is `ready` or `failed`, and returns it. */
+export async function settledRecording<R extends { readonly status: string }>(
+  get: () => Promise<R>,
+): Promise<R> {
+  for (;;) {
+    const recording = await get();
+    if (recording.status === 'ready' || recording.status === 'failed') return recording;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -17,6 +17,7 @@ const TABLES = [
   'call_types',
   'calls',
   'events',
+  'external_storages',
   'jobs',
   'recording_files',
   'recording_parts',

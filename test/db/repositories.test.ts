@@ -209,6 +209,8 @@ describe('repositories', () => {
       status: 'starting',
       storageName: 'tapedeck-managed',
       storageProvider: 'local',
+      storageSnapshot: null,
+      transcriptionStorageName: null,
       startedAtMs: 100,
       stoppedAtMs: null,
       errorCode: null,
@@ -270,6 +272,8 @@ describe('repositories', () => {
       startedAtMs: 100,
       endedAtMs: 7200_100,
       interrupted: true,
+      sha256: null,
+      category: null,
     });
     const parts = await listRecordingParts(db, rec.id);
     expect(parts.map((p) => [p.partNumber, p.status, p.interrupted])).toEqual([
@@ -300,6 +304,12 @@ describe('repositories', () => {
       sizeBytes: 123_456,
       sha256: 'ab'.repeat(32),
       storageUri: `s3://bucket/rec/${rec.id}_part1.zip`,
+      storageName: null,
+      storageProvider: null,
+      bucket: null,
+      category: null,
+      contentType: null,
+      deletedAtMs: null,
       createdAtMs: 500,
     });
     await addRecordingFile(

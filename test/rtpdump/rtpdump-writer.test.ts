@@ -124,3 +124,34 @@ describe('RtpdumpWriter', () => {
     expect(await readFile(file, 'utf8')).toBe('keep me');
   });
 });
+
+describe('RtpdumpWriter.append()', () => {
+  it('writes the same bytes as write() for RTP and RTCP records, across buffer flushes', async () => {
+    const a = path.join(dir, 'write.rtpdump');
+    const b = path.join(dir, 'append.rtpdump');
+    const viaWrite = await RtpdumpWriter.open(a, HEADER, { bufferSize: 65_536 });
+    const viaAppend = await RtpdumpWriter.open(b, HEADER, { bufferSize: 65_536 });
+    for (let i = 0; i < 500; i++) {
+      const record = {
+        offsetMs: i * 20,
+        packet: packet(i, 12 + ((i * 37) % 1400)),
+        isRtcp: i % 7 === 0,
+      };
+      await viaWrite.write(record);
+      await viaAppend.append(record.offsetMs, record.packet, record.isRtcp);
+    }
+    expect(viaAppend.recordCount).toBe(500);
+    expect(viaAppend.byteLength).toBe(viaWrite.byteLength);
+    await Promise.all([viaWrite.close(), viaAppend.close()]);
+    expect(sameBytes(await readFile(a), await readFile(b))).toBe(true);
+  });
+
+  it('throws the RangeError write() rejects with for an offset that is not a u32', async () => {
+    const writer = await RtpdumpWriter.open(path.join(dir, 'bad.rtpdump'), HEADER);
+    expect(() => writer.append(-1, packet(1, 20), false)).toThrow(RangeError);
+    expect(() => writer.append(0.5, packet(1, 20), false)).toThrow(RangeError);
+    expect(() => writer.append(0, new Uint8Array(0), false)).toThrow(RangeError);
+    expect(writer.recordCount).toBe(0);
+    await writer.close();
+  });
+});

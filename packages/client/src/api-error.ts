@@ -13,18 +13,21 @@ export class TapedeckApiError extends Error {
   readonly code: string;
   /** `METHOD /path` of the failed request. */
   readonly request: string;
+  /** Further fields of the server's `error` (e.g. `access_mode` and `files` for write_only storage). */
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(
     status: number,
     code: string,
     message: string,
     request: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Readonly<Record<string, unknown>> },
   ) {
     super(message, options);
     this.name = 'TapedeckApiError';
     this.status = status;
     this.code = code;
     this.request = request;
+    this.details = options?.details ?? {};
   }
 }

@@ -11,6 +11,7 @@ import type {
   RecordingType,
   RtpTrack,
   UpdateCallRequest,
+  StartRecordingRequest,
 } from './types.js';
 
 export class TapedeckCall {
@@ -55,10 +56,14 @@ export class TapedeckCall {
   }
 
   /** Rejects with status 409 when the mode is `disabled`, the call ended, or it already records. */
-  startRecording(recordingType: RecordingType): Promise<RecordingResponse> {
+  startRecording(
+    recordingType: RecordingType,
+    request: StartRecordingRequest = {},
+  ): Promise<RecordingResponse> {
     return this.#transport.request(
       'POST',
       `${this.#path}/recordings/${encodeURIComponent(recordingType)}/start`,
+      request,
     );
   }
 

@@ -10,6 +10,11 @@ import type {
   CallTypeResponse,
   ListCallTypesResponse,
   RecordingResponse,
+  CheckExternalStorageResponse,
+  ExternalStorageRequest,
+  ExternalStorageResponse,
+  ListExternalStorageResponse,
+  RecordingFilesResponse,
 } from './types.js';
 
 const CALL_CID = /^[^:\s]+:[^\s]+$/;
@@ -111,6 +116,59 @@ export class TapedeckClient {
 
   getRecording(recordingId: string): Promise<RecordingResponse> {
     return this.#transport.request('GET', `/v1/recordings/${encodeURIComponent(recordingId)}`);
+  }
+
+  /** Short-lived download URLs; rejects with 403 (`access_mode: write_only`) or 404. */
+  getRecordingFiles(recordingId: string): Promise<RecordingFilesResponse> {
+    return this.#transport.request(
+      'GET',
+      `/v1/recordings/${encodeURIComponent(recordingId)}/files`,
+    );
+  }
+
+  /** Re-queues a `copy_failed` recording's delivery. */
+  retryDelivery(recordingId: string): Promise<RecordingResponse> {
+    return this.#transport.request(
+      'POST',
+      `/v1/recordings/${encodeURIComponent(recordingId)}/retry_delivery`,
+    );
+  }
+
+  /** Saves a bucket configuration after checking it live (400 names the cause). */
+  createExternalStorage(request: ExternalStorageRequest): Promise<ExternalStorageResponse> {
+    return this.#transport.request('POST', '/v1/external_storage', request);
+  }
+
+  listExternalStorage(): Promise<ListExternalStorageResponse> {
+    return this.#transport.request('GET', '/v1/external_storage');
+  }
+
+  getExternalStorage(name: string): Promise<ExternalStorageResponse> {
+    return this.#transport.request('GET', `/v1/external_storage/${encodeURIComponent(name)}`);
+  }
+
+  /** Updates a configuration (checked again); omitted credentials are kept. */
+  updateExternalStorage(
+    name: string,
+    request: ExternalStorageRequest,
+  ): Promise<ExternalStorageResponse> {
+    return this.#transport.request(
+      'PUT',
+      `/v1/external_storage/${encodeURIComponent(name)}`,
+      request,
+    );
+  }
+
+  /** Forgets a configuration; files already written are never deleted. */
+  async deleteExternalStorage(name: string): Promise<void> {
+    await this.#transport.request('DELETE', `/v1/external_storage/${encodeURIComponent(name)}`);
+  }
+
+  checkExternalStorage(name: string): Promise<CheckExternalStorageResponse> {
+    return this.#transport.request(
+      'POST',
+      `/v1/external_storage/${encodeURIComponent(name)}/check`,
+    );
   }
 
   #serverTokenOnce(): Promise<string> {

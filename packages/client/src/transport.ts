@@ -83,7 +83,11 @@ function parseJson(text: string): unknown {
 function errorOf(status: number, json: unknown, text: string, label: string): TapedeckApiError {
   const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   if (typeof error?.code === 'string' && typeof error.message === 'string') {
-    return new TapedeckApiError(status, error.code, error.message, label);
+    const { code, message, ...details } = error as Record<string, unknown> & {
+      code: string;
+      message: string;
+    };
+    return new TapedeckApiError(status, code, message, label, { details });
   }
   const snippet = text.slice(0, 200);
   return new TapedeckApiError(

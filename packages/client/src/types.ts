@@ -52,6 +52,28 @@ export type RtpTrack = {
   readonly rtcp: Endpoint;
   readonly packets_received?: number;
   readonly packets_accepted?: number;
+  readonly kind?: 'audio' | 'video';
+  readonly ingest?: 'rtp';
+  /** A sender's packets were accepted. */
+  readonly publishing?: boolean;
+  /** An active recording writes this track. */
+  readonly capturing?: boolean;
+};
+
+/** A track published over WHIP, as the call view lists it (no UDP endpoint of its own). */
+export type WhipCallTrack = {
+  readonly track_id: string;
+  readonly user_id: string;
+  readonly session_id: string;
+  readonly track_type: TrackType;
+  readonly kind: 'audio' | 'video';
+  /** MIME type, e.g. `video/VP8`. */
+  readonly codec: string;
+  readonly ingest: 'whip';
+  /** The WHIP session is live. */
+  readonly publishing: boolean;
+  /** An active recording writes this track. */
+  readonly capturing: boolean;
 };
 
 /** Body of `POST /v1/calls/{type}/{id}/rtp_tracks`. */
@@ -83,7 +105,8 @@ export type Call = {
   readonly created_at: string;
   readonly ended_at: string | null;
   readonly members: readonly CallMember[];
-  readonly tracks: readonly RtpTrack[];
+  /** RTP tracks, then WHIP tracks. */
+  readonly tracks: readonly (RtpTrack | WhipCallTrack)[];
   readonly recording: CallRecordingState;
 };
 
@@ -103,6 +126,8 @@ export type RecordingStatus =
   | 'recording'
   | 'stopping'
   | 'finalizing'
+  | 'delivering'
+  | 'copy_failed'
   | 'ready'
   | 'failed'
   | 'interrupted'
@@ -122,9 +147,85 @@ export type RecordingFile = {
   readonly part_number: number;
   readonly size: number;
   readonly sha256?: string | null;
-  /** Signed download URL: no token needed until `url_expires_at`. */
-  readonly url: string;
-  readonly url_expires_at: string;
+  readonly category?: 'audio' | 'video' | 'transcript' | 'metadata' | null;
+  readonly content_type?: string | null;
+  /** The storage configuration it was written to (`tapedeck-managed` for the default). */
+  readonly storage_name: string | null;
+  readonly storage_provider: 'local' | 's3' | 'gcs' | 'abs' | (string & {}) | null;
+  /** Fully qualified: `s3://…`, `gs://…`, `https://<account>.blob.core.windows.net/…`, `file://…`. */
+  readonly storage_uri: string | null;
+  /** Short-lived download URL (absent for write_only storage): no token needed until `url_expires_at`. */
+  readonly url?: string;
+  readonly url_expires_at?: string;
+};
+
+export type RecordingFilesResponse = {
+  readonly recording_id: string;
+  readonly files: readonly RecordingFile[];
+};
+
+export type StartRecordingRequest = {
+  /** Storage to write to; default the call type's, else `tapedeck-managed`. */
+  readonly external_storage?: string;
+  readonly transcription_external_storage?: string;
+};
+
+export type StorageType = 's3' | 'gcs' | 'abs';
+export type AccessMode = 'read_write' | 'write_only';
+
+/** `POST /v1/external_storage` (credentials are write-only: never returned). */
+export type ExternalStorageRequest = {
+  readonly name?: string;
+  readonly storage_type?: StorageType;
+  readonly bucket?: string;
+  readonly path?: string;
+  readonly access_mode?: AccessMode;
+  readonly prefixes?: Partial<Record<'audio' | 'video' | 'transcript' | 'metadata', string>>;
+  readonly key_template?: string;
+  readonly aws_s3?: {
+    readonly s3_region: string;
+    readonly s3_api_key?: string;
+    readonly s3_secret?: string;
+    readonly s3_custom_endpoint_url?: string;
+    readonly s3_force_path_style?: boolean;
+    readonly role_arn?: string;
+    readonly external_id?: string;
+    readonly sse_kms_key_id?: string;
+  };
+  readonly gcs_credentials?: string;
+  readonly gcs_project_id?: string;
+  readonly gcs_custom_endpoint_url?: string;
+  readonly gcs_federation?: { readonly audience: string; readonly service_account_email?: string };
+  readonly abs_account_name?: string;
+  readonly abs_account_key?: string;
+  readonly abs_client_id?: string;
+  readonly abs_client_secret?: string;
+  readonly abs_tenant_id?: string;
+  readonly abs_custom_endpoint_url?: string;
+  readonly abs_federation?: { readonly tenant_id: string; readonly client_id: string };
+  /** The flat legacy form's fields (`provider`, `region`, …) are accepted too. */
+  readonly [legacy: string]: unknown;
+};
+
+/** A stored configuration as shown: secrets appear only as `…_set: true`. */
+export type ExternalStorage = {
+  readonly name: string;
+  readonly storage_type: StorageType | 'local';
+  readonly bucket?: string;
+  readonly path?: string;
+  readonly access_mode: AccessMode;
+  readonly [field: string]: unknown;
+};
+
+export type ExternalStorageResponse = {
+  readonly external_storage: ExternalStorage;
+  readonly warnings?: readonly string[];
+};
+export type ListExternalStorageResponse = { readonly external_storage: readonly ExternalStorage[] };
+export type CheckExternalStorageResponse = {
+  readonly ok: boolean;
+  readonly name: string;
+  readonly access_mode: AccessMode;
 };
 
 export type Recording = {
@@ -148,6 +249,7 @@ export type CallEventType =
   | 'call.recording_stopped'
   | 'call.recording_ready'
   | 'call.recording_failed'
+  | 'call.recording_copy_failed'
   | (string & {});
 
 export type CallEvent = {

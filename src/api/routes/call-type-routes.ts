@@ -20,7 +20,10 @@ const PARAMS = {
 } as const;
 
 export function registerCallTypeRoutes(app: FastifyInstance, service: CallService): void {
-  app.put<{ Params: { name: string }; Body: { settings?: JsonObject; grants?: Grants } }>(
+  app.put<{
+    Params: { name: string };
+    Body: { settings?: JsonObject; grants?: Grants; external_storage?: string | null };
+  }>(
     '/v1/call_types/:name',
     {
       schema: {
@@ -31,7 +34,16 @@ export function registerCallTypeRoutes(app: FastifyInstance, service: CallServic
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: { settings: SETTINGS_SCHEMA, grants: GRANTS_SCHEMA },
+          properties: {
+            settings: SETTINGS_SCHEMA,
+            grants: GRANTS_SCHEMA,
+            external_storage: {
+              type: ['string', 'null'],
+              maxLength: 64,
+              description:
+                'storage recordings of this type go to unless a start names one; null = tapedeck-managed; omitted = unchanged',
+            },
+          },
         },
         response: {
           200: { type: 'object', properties: { call_type: CALL_TYPE_SCHEMA } },
@@ -44,6 +56,9 @@ export function registerCallTypeRoutes(app: FastifyInstance, service: CallServic
       const type = await service.putCallType(request.params.name, {
         settings: request.body.settings ?? {},
         grants: request.body.grants ?? {},
+        ...(request.body.external_storage !== undefined
+          ? { externalStorage: request.body.external_storage }
+          : {}),
       });
       return { call_type: callTypeJson(type) };
     },

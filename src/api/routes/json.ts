@@ -1,7 +1,8 @@
 /** Domain objects → the API's snake_case JSON. Times are RFC 3339. */
 import type { FastifyRequest } from 'fastify';
-import type { CallView, RecordingView, RtpTrack } from '../../calls/index.js';
+import type { CallView, ExternalTrack, RecordingView, RtpTrack } from '../../calls/index.js';
 import type { CallType, StoredEvent } from '../../db/index.js';
+import type { FileLink } from '../../delivery/file-links.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
@@ -16,6 +17,7 @@ export function callTypeJson(type: CallType): object {
     name: type.name,
     settings: type.settings,
     grants: type.grants,
+    external_storage: type.externalStorage,
     created_at: iso(type.createdAtMs),
     updated_at: iso(type.updatedAtMs),
   };
@@ -28,11 +30,31 @@ export function trackJson(track: RtpTrack): object {
     user_id: track.userId,
     session_id: track.sessionId,
     track_type: track.description.trackType,
+    kind: track.description.kind,
     codec: track.description.codec.mimeType,
+    ingest: 'rtp',
+    publishing: track.publishing,
+    capturing: track.capturing,
     rtp: track.rtp,
     rtcp: track.rtcp,
     packets_received: stats.received,
     packets_accepted: stats.accepted,
+  };
+}
+
+/** A WHIP (external) track, listed beside the RTP tracks: no UDP endpoint of its own. */
+export function externalTrackJson(track: ExternalTrack): object {
+  const { kind, codec } = track.description;
+  return {
+    track_id: track.trackId,
+    user_id: track.userId,
+    session_id: track.sessionId,
+    track_type: track.apiTrackType,
+    kind,
+    codec: 'mimeType' in codec ? codec.mimeType : `${kind}/${codec.name}`,
+    ingest: track.ingest,
+    publishing: track.publishing,
+    capturing: track.capturing,
   };
 }
 
@@ -48,7 +70,7 @@ export function callJson(view: CallView): object {
     created_at: iso(call.createdAtMs),
     ended_at: isoOrNull(call.endedAtMs),
     members: view.members.map((m) => ({ user_id: m.userId, role: m.role })),
-    tracks: view.tracks.map(trackJson),
+    tracks: [...view.tracks.map(trackJson), ...view.externalTracks.map(externalTrackJson)],
     recording:
       activeRecording === undefined
         ? { active: false }
@@ -75,14 +97,19 @@ export function recordingJson(view: RecordingView, origin: string): object {
       ended_at: isoOrNull(p.endedAtMs),
       interrupted: p.interrupted,
     })),
-    files: view.files.map((f) => ({
-      name: f.name,
-      part_number: f.partNumber,
-      size: f.sizeBytes,
-      sha256: f.sha256,
-      url: `${origin}${f.urlPath}`,
-      url_expires_at: new Date(f.urlExpiresAt * 1000).toISOString(),
-    })),
+    files: view.files.map((f) => fileJson(f, origin)),
+  };
+}
+
+/** A file link as the API shows it: relative (tapedeck's own) URLs get the request's origin. */
+export function fileJson(f: FileLink, origin: string): object {
+  const { url, expires_at: expiresAt, ...rest } = f;
+  return {
+    ...rest,
+    ...(url !== undefined ? { url: url.startsWith('/') ? `${origin}${url}` : url } : {}),
+    ...(expiresAt !== undefined
+      ? { url_expires_at: new Date(expiresAt * 1000).toISOString() }
+      : {}),
   };
 }
 

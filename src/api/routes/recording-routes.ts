@@ -8,8 +8,19 @@ import type { CallService } from '../../calls/index.js';
 import { requireServer } from '../auth/auth-hook.js';
 import { requireCapability } from './capabilities.js';
 import { ERROR_BODY_SCHEMA } from '../error-handler.js';
-import { originOf, recordingJson } from './json.js';
-import { CALL_PARAMS, ERRORS, RECORDING_SCHEMA, SECURITY } from './schemas.js';
+import type { Kysely } from 'kysely';
+import { fetchRecordingFiles } from '../../calls/recording-files.js';
+import type { Schema } from '../../db/index.js';
+import { retryDelivery } from '../../delivery/retry-delivery.js';
+import type { StorageService } from '../../storage/storage-service.js';
+import { fileJson, originOf, recordingJson } from './json.js';
+import { CALL_PARAMS, ERRORS, FILE_SCHEMA, RECORDING_SCHEMA, SECURITY } from './schemas.js';
+
+const RECORDING_PARAMS = {
+  type: 'object',
+  required: ['recording_id'],
+  properties: { recording_id: { type: 'string', maxLength: 128 } },
+} as const;
 
 type Params = { type: string; id: string; recording_type: 'raw' };
 
@@ -21,21 +32,54 @@ const START_STOP_PARAMS = {
 
 const ONE = { type: 'object', properties: { recording: RECORDING_SCHEMA } } as const;
 
-export function registerRecordingRoutes(app: FastifyInstance, service: CallService): void {
-  app.post<{ Params: Params }>(
+type StartBody = { external_storage?: string; transcription_external_storage?: string } | null;
+
+export type RecordingRouteDeps = {
+  /** Fetch links and retry_delivery; without it only managed local files exist. */
+  readonly db: Kysely<Schema>;
+  readonly storage?: StorageService;
+  /** Wakes the delivery worker after retry_delivery. */
+  readonly onRetry?: () => void;
+};
+
+export function registerRecordingRoutes(
+  app: FastifyInstance,
+  service: CallService,
+  deps: RecordingRouteDeps,
+): void {
+  app.post<{ Params: Params; Body: StartBody }>(
     '/v1/calls/:type/:id/recordings/:recording_type/start',
     {
       schema: {
-        summary: 'start recording the call (409 when the mode is disabled or it already records)',
+        summary:
+          'start recording the call (409 when the mode is disabled or it already records; 400 for an unknown external_storage)',
         tags: ['recordings'],
         security: SECURITY,
         params: START_STOP_PARAMS,
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: {
+            external_storage: {
+              type: 'string',
+              maxLength: 64,
+              description: "storage to write to (else the call type's, else tapedeck-managed)",
+            },
+            transcription_external_storage: { type: 'string', maxLength: 64 },
+          },
+        },
         response: { 201: ONE, ...ERRORS },
       },
     },
     async (request, reply) => {
       await requireCapability(request, service, request.params, 'StartRecording');
-      const recording = await service.startRecording(request.params.type, request.params.id);
+      const body = request.body ?? {};
+      const recording = await service.startRecording(request.params.type, request.params.id, {
+        ...(body.external_storage !== undefined ? { externalStorage: body.external_storage } : {}),
+        ...(body.transcription_external_storage !== undefined
+          ? { transcriptionExternalStorage: body.transcription_external_storage }
+          : {}),
+      });
       const view = await service.getRecording(recording.id);
       return reply.status(201).send({ recording: recordingJson(view, originOf(request)) });
     },
@@ -109,6 +153,68 @@ export function registerRecordingRoutes(app: FastifyInstance, service: CallServi
           originOf(request),
         ),
       };
+    },
+  );
+
+  app.get<{ Params: { recording_id: string } }>(
+    '/v1/recordings/:recording_id/files',
+    {
+      schema: {
+        summary:
+          "a recording's files with short-lived download URLs (403 with access_mode and locations for write_only storage; 404 when none was written)",
+        tags: ['recordings'],
+        security: SECURITY,
+        params: RECORDING_PARAMS,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              recording_id: { type: 'string' },
+              files: { type: 'array', items: FILE_SCHEMA },
+            },
+          },
+          ...ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      requireServer(request);
+      const { recording, files } = await fetchRecordingFiles(
+        deps.db,
+        {
+          signer: service.signer,
+          ...(deps.storage !== undefined ? { storage: deps.storage } : {}),
+        },
+        request.params.recording_id,
+      );
+      return {
+        recording_id: recording.id,
+        files: files.map((f) => fileJson(f, originOf(request))),
+      };
+    },
+  );
+
+  app.post<{ Params: { recording_id: string } }>(
+    '/v1/recordings/:recording_id/retry_delivery',
+    {
+      schema: {
+        summary:
+          'queue a copy_failed recording for delivery again (its archive is kept in managed storage for the recovery window)',
+        tags: ['recordings'],
+        security: SECURITY,
+        params: RECORDING_PARAMS,
+        response: { 202: ONE, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      requireServer(request);
+      const recording = await retryDelivery(deps.db, request.params.recording_id);
+      deps.onRetry?.();
+      return reply
+        .status(202)
+        .send({
+          recording: recordingJson(await service.getRecording(recording.id), originOf(request)),
+        });
     },
   );
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { TRACK_TYPES, type ApiTrackType, type CallService } from '../../calls/index.js';
 import { requireServer } from '../auth/auth-hook.js';
 import { trackJson } from './json.js';
-import { CALL_PARAMS, ERRORS, ID_PATTERN, SECURITY, TRACK_SCHEMA } from './schemas.js';
+import { CALL_PARAMS, ERRORS, ID_PATTERN, RTP_TRACK_SCHEMA, SECURITY } from './schemas.js';
 
 type Body = { user_id: string; session_id: string; track_type: ApiTrackType; sdp: string };
 
@@ -33,7 +33,7 @@ export function registerRtpTrackRoutes(app: FastifyInstance, service: CallServic
             },
           },
         },
-        response: { 201: TRACK_SCHEMA, ...ERRORS },
+        response: { 201: RTP_TRACK_SCHEMA, ...ERRORS },
       },
     },
     async (request, reply) => {

@@ -42,6 +42,7 @@ export const CALL_TYPE_SCHEMA = {
     name: { type: 'string' },
     settings: SETTINGS_SCHEMA,
     grants: GRANTS_SCHEMA,
+    external_storage: { type: ['string', 'null'] },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
   },
@@ -55,15 +56,28 @@ export const ENDPOINT_SCHEMA = {
 
 export const FILE_SCHEMA = {
   type: 'object',
-  required: ['name', 'part_number', 'size', 'url', 'url_expires_at'],
+  required: ['name', 'part_number', 'size', 'storage_name', 'storage_provider', 'storage_uri'],
   properties: {
     name: { type: 'string' },
     part_number: { type: 'integer' },
     size: { type: 'integer' },
     sha256: { type: ['string', 'null'] },
+    category: {
+      type: ['string', 'null'],
+      enum: ['audio', 'video', 'transcript', 'metadata', null],
+    },
+    content_type: { type: ['string', 'null'] },
+    storage_name: { type: ['string', 'null'] },
+    storage_provider: { type: ['string', 'null'], description: 'local, s3, gcs or abs' },
+    storage_uri: {
+      type: ['string', 'null'],
+      description:
+        'fully qualified location: s3://…, gs://…, https://<account>.blob.core.windows.net/…, file://…',
+    },
     url: {
       type: 'string',
-      description: 'signed download URL, no token needed, expires at url_expires_at',
+      description:
+        'short-lived download URL (absent for write_only storage), no token needed, expires at url_expires_at',
     },
     url_expires_at: { type: 'string', format: 'date-time' },
   },
@@ -102,20 +116,34 @@ export const RECORDING_SCHEMA = {
   },
 } as const;
 
+/** An RTP track (`ingest: rtp`, with its UDP endpoints) or a WHIP track (`ingest: whip`, without). */
 export const TRACK_SCHEMA = {
   type: 'object',
-  required: ['track_id', 'user_id', 'session_id', 'track_type', 'codec', 'rtp', 'rtcp'],
+  required: ['track_id', 'user_id', 'session_id', 'track_type', 'codec'],
   properties: {
     track_id: { type: 'string' },
     user_id: { type: 'string' },
     session_id: { type: 'string' },
     track_type: { type: 'string' },
+    kind: { type: 'string', enum: ['audio', 'video'] },
     codec: { type: 'string' },
+    ingest: { type: 'string', enum: ['rtp', 'whip'] },
+    publishing: {
+      type: 'boolean',
+      description: "the publisher's media is arriving (WHIP: session live)",
+    },
+    capturing: { type: 'boolean', description: 'an active recording writes this track' },
     rtp: ENDPOINT_SCHEMA,
     rtcp: ENDPOINT_SCHEMA,
     packets_received: { type: 'integer' },
     packets_accepted: { type: 'integer' },
   },
+} as const;
+
+/** A track `POST …/rtp_tracks` created: always with its UDP endpoints. */
+export const RTP_TRACK_SCHEMA = {
+  ...TRACK_SCHEMA,
+  required: [...TRACK_SCHEMA.required, 'rtp', 'rtcp'],
 } as const;
 
 export const CALL_SCHEMA = {

@@ -50,8 +50,6 @@ export type WhipRoutesOptions = {
   readonly metrics?: TapedeckMetrics;
 };
 
-
-
 type Query = { session_id?: string; user_id?: string; track_type?: string | string[] };
 type Params = { type: string; id: string };
 

@@ -51,14 +51,12 @@ export async function upsertCallType(
       updated_at: nowMs,
     })
     .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({
-          settings,
-          grants,
-          external_storage: input.externalStorage,
-          updated_at: nowMs,
-        }),
+      oc.column('name').doUpdateSet({
+        settings,
+        grants,
+        external_storage: input.externalStorage,
+        updated_at: nowMs,
+      }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();

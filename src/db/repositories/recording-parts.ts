@@ -22,6 +22,8 @@ export type RecordingPart = {
   readonly endedAtMs: number | null;
   /** Finalized after a crash from what reached the disk. */
   readonly interrupted: boolean;
+  readonly sha256: string | null;
+  readonly category: string | null;
 };
 
 export type RecordingFile = {
@@ -34,6 +36,14 @@ export type RecordingFile = {
   readonly sha256: string | null;
   /** Fully qualified location, e.g. `s3://bucket/key`. */
   readonly storageUri: string | null;
+  /** The storage configuration's name, its provider and bucket when written. */
+  readonly storageName: string | null;
+  readonly storageProvider: string | null;
+  readonly bucket: string | null;
+  readonly category: string | null;
+  readonly contentType: string | null;
+  /** When managed-storage retention deleted it; null while it exists. */
+  readonly deletedAtMs: number | null;
   readonly createdAtMs: number;
 };
 
@@ -47,6 +57,8 @@ function toPart(row: Selectable<RecordingPartsTable>): RecordingPart {
     startedAtMs: row.started_at,
     endedAtMs: row.ended_at,
     interrupted: row.interrupted === 1,
+    sha256: row.sha256,
+    category: row.category,
   };
 }
 
@@ -59,6 +71,12 @@ function toFile(row: Selectable<RecordingFilesTable>): RecordingFile {
     sizeBytes: row.size_bytes,
     sha256: row.sha256,
     storageUri: row.storage_uri,
+    storageName: row.storage_name,
+    storageProvider: row.storage_provider,
+    bucket: row.bucket,
+    category: row.category,
+    contentType: row.content_type,
+    deletedAtMs: row.deleted_at,
     createdAtMs: row.created_at,
   };
 }
@@ -83,6 +101,8 @@ export async function addRecordingPart(
         started_at: nowMs,
         ended_at: null,
         interrupted: 0,
+        sha256: null,
+        category: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -110,6 +130,8 @@ export type RecordingPartPatch = {
   readonly bytes?: number;
   readonly endedAtMs?: number;
   readonly interrupted?: boolean;
+  readonly sha256?: string;
+  readonly category?: string;
 };
 
 /** Updates the given fields of a part; `NOT_FOUND` when it does not exist. */
@@ -127,6 +149,8 @@ export async function updateRecordingPart(
       ...(patch.bytes !== undefined ? { bytes: patch.bytes } : {}),
       ...(patch.endedAtMs !== undefined ? { ended_at: patch.endedAtMs } : {}),
       ...(patch.interrupted !== undefined ? { interrupted: patch.interrupted ? 1 : 0 } : {}),
+      ...(patch.sha256 !== undefined ? { sha256: patch.sha256 } : {}),
+      ...(patch.category !== undefined ? { category: patch.category } : {}),
     })
     .where('recording_id', '=', recordingId)
     .where('part_number', '=', partNumber)
@@ -158,6 +182,11 @@ export type AddRecordingFileInput = {
   readonly sizeBytes: number;
   readonly sha256: string | null;
   readonly storageUri: string | null;
+  readonly storageName?: string | null;
+  readonly storageProvider?: string | null;
+  readonly bucket?: string | null;
+  readonly category?: string | null;
+  readonly contentType?: string | null;
 };
 
 /** Records a delivered file of a part. The same path twice in one part is `CONFLICT`; an unknown part `NOT_FOUND`. */
@@ -178,6 +207,12 @@ export async function addRecordingFile(
         size_bytes: input.sizeBytes,
         sha256: input.sha256,
         storage_uri: input.storageUri,
+        storage_name: input.storageName ?? null,
+        storage_provider: input.storageProvider ?? null,
+        bucket: input.bucket ?? null,
+        category: input.category ?? null,
+        content_type: input.contentType ?? null,
+        deleted_at: null,
         created_at: nowMs,
       })
       .returningAll()
@@ -215,4 +250,32 @@ export async function listRecordingFiles(
     .orderBy('id')
     .execute();
   return rows.map(toFile);
+}
+
+/** Managed files written before `beforeMs` and not yet deleted (retention candidates), oldest first. */
+export async function listManagedFilesBefore(
+  db: Kysely<Schema>,
+  storageName: string,
+  beforeMs: number,
+  limit = 500,
+): Promise<RecordingFile[]> {
+  const rows = await db
+    .selectFrom('recording_files')
+    .selectAll()
+    .where('storage_name', '=', storageName)
+    .where('deleted_at', 'is', null)
+    .where('created_at', '<', beforeMs)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toFile);
+}
+
+/** Marks a file deleted by retention. */
+export async function markRecordingFileDeleted(
+  db: Kysely<Schema>,
+  id: number,
+  nowMs = Date.now(),
+): Promise<void> {
+  await db.updateTable('recording_files').set({ deleted_at: nowMs }).where('id', '=', id).execute();
 }

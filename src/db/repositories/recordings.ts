@@ -9,6 +9,8 @@
  *    ├────────────┴────────────┴────────────┴──▶ failed
  *    └────────────┴────────────┴────────────┴──▶ interrupted ─▶ finalizing | failed
  * starting ─▶ stopping (stopped before the first packet)
+ * finalizing ─▶ delivering ─▶ ready          (archives on their way to a customer's bucket)
+ *                    └──────▶ copy_failed ─▶ delivering   (retry_delivery)
  * ```
  * `interrupted` is where a crash leaves a recording; recovery finalizes it from what
  * reached the disk (its parts carry the `interrupted` flag). `ready` and `failed` are final.
@@ -29,6 +31,9 @@ export type Recording = {
   /** The storage configuration's name and provider the recording is pinned to. */
   readonly storageName: string | null;
   readonly storageProvider: string | null;
+  /** JSON `{ config, secrets_sealed }` of the storage pinned at start (null: managed local). */
+  readonly storageSnapshot: string | null;
+  readonly transcriptionStorageName: string | null;
   readonly startedAtMs: number;
   readonly stoppedAtMs: number | null;
   readonly errorCode: string | null;
@@ -42,7 +47,9 @@ export const RECORDING_TRANSITIONS: Readonly<Record<RecordingStatus, readonly Re
     starting: ['recording', 'stopping', 'failed', 'interrupted'],
     recording: ['stopping', 'failed', 'interrupted'],
     stopping: ['finalizing', 'failed', 'interrupted'],
-    finalizing: ['ready', 'failed', 'interrupted'],
+    finalizing: ['delivering', 'ready', 'failed', 'interrupted'],
+    delivering: ['ready', 'copy_failed', 'failed'],
+    copy_failed: ['delivering', 'failed'],
     interrupted: ['finalizing', 'failed'],
     ready: [],
     failed: [],
@@ -65,6 +72,8 @@ function toRecording(row: Selectable<RecordingsTable>): Recording {
     status: row.status,
     storageName: row.storage_name,
     storageProvider: row.storage_provider,
+    storageSnapshot: row.storage_snapshot,
+    transcriptionStorageName: row.transcription_storage_name,
     startedAtMs: row.started_at,
     stoppedAtMs: row.stopped_at,
     errorCode: row.error_code,
@@ -79,6 +88,8 @@ export type CreateRecordingInput = {
   readonly recordingType: RecordingType;
   readonly storageName: string | null;
   readonly storageProvider: string | null;
+  readonly storageSnapshot?: string | null;
+  readonly transcriptionStorageName?: string | null;
   /** Default: a new random id. */
   readonly id?: string;
 };
@@ -100,6 +111,8 @@ export async function createRecording(
         status: 'starting',
         storage_name: input.storageName,
         storage_provider: input.storageProvider,
+        storage_snapshot: input.storageSnapshot ?? null,
+        transcription_storage_name: input.transcriptionStorageName ?? null,
         started_at: nowMs,
         stopped_at: null,
         error_code: null,

@@ -7,10 +7,18 @@
  */
 export function backoffDelayMs(
   retry: number,
-  options: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly random: () => number },
+  options: {
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+    readonly random: () => number;
+  },
 ): number {
-  if (!Number.isInteger(retry) || retry < 1) throw new RangeError(`retry must be an integer >= 1, got ${String(retry)}`);
-  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(retry - 1, 52));
+  if (!Number.isInteger(retry) || retry < 1)
+    throw new RangeError(`retry must be an integer >= 1, got ${String(retry)}`);
+  const ceiling = Math.min(
+    options.maxDelayMs,
+    options.initialDelayMs * 2 ** Math.min(retry - 1, 52),
+  );
   const r = options.random();
   const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
   return Math.floor(unit * ceiling);
@@ -22,7 +30,10 @@ export function backoffDelayMs(
  *
  * @see RFC 9110 §10.2.3
  */
-export function parseRetryAfterMs(value: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfterMs(
+  value: string | null | undefined,
+  nowMs: number,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;

@@ -14,7 +14,11 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * @see https://www.standardwebhooks.com/ (symmetric signatures)
  */
 export function generateWebhookSecret(bytes = 32): string {
-  if (!Number.isInteger(bytes) || bytes < WEBHOOK_SECRET_MIN_BYTES || bytes > WEBHOOK_SECRET_MAX_BYTES) {
+  if (
+    !Number.isInteger(bytes) ||
+    bytes < WEBHOOK_SECRET_MIN_BYTES ||
+    bytes > WEBHOOK_SECRET_MAX_BYTES
+  ) {
     throw new RangeError(
       `bytes must be an integer from ${WEBHOOK_SECRET_MIN_BYTES} to ${WEBHOOK_SECRET_MAX_BYTES}, got ${String(bytes)}`,
     );
@@ -32,8 +36,14 @@ export function parseWebhookSecret(secret: string, option = 'secret'): Uint8Arra
     throw new TypeError(`${option} must be a string of the form whsec_<base64>`);
   }
   const text = secret.slice(WEBHOOK_SECRET_PREFIX.length);
-  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1 || (text.includes('=') && text.length % 4 !== 0)) {
-    throw new TypeError(`${option} must be a string of the form whsec_<base64>: the part after whsec_ is not base64`);
+  if (
+    !BASE64.test(text) ||
+    text.replace(/=+$/, '').length % 4 === 1 ||
+    (text.includes('=') && text.length % 4 !== 0)
+  ) {
+    throw new TypeError(
+      `${option} must be a string of the form whsec_<base64>: the part after whsec_ is not base64`,
+    );
   }
   const key = new Uint8Array(Buffer.from(text, 'base64'));
   if (key.length < WEBHOOK_SECRET_MIN_BYTES || key.length > WEBHOOK_SECRET_MAX_BYTES) {
@@ -45,10 +55,15 @@ export function parseWebhookSecret(secret: string, option = 'secret'): Uint8Arra
 }
 
 /** One secret or several (during rotation, newest first), validated; at least one. */
-export function parseWebhookSecrets(secret: string | readonly string[], option = 'secret'): readonly Uint8Array[] {
+export function parseWebhookSecrets(
+  secret: string | readonly string[],
+  option = 'secret',
+): readonly Uint8Array[] {
   const list = typeof secret === 'string' ? [secret] : secret;
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(`${option} must be a whsec_ secret or a non-empty array of them`);
   }
-  return list.map((s: string, i: number) => parseWebhookSecret(s, typeof secret === 'string' ? option : `${option}[${i}]`));
+  return list.map((s: string, i: number) =>
+    parseWebhookSecret(s, typeof secret === 'string' ? option : `${option}[${i}]`),
+  );
 }

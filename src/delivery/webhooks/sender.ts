@@ -96,21 +96,27 @@ export class WebhookSender {
   }
 
   /** Attempts until delivered, stopped (410, other 4xx) or `maxAttempts` used up. Abort rejects with `ABORTED`. */
-  async send(event: WebhookEvent, options: { readonly signal?: AbortSignal } = {}): Promise<WebhookDeliveryReport> {
+  async send(
+    event: WebhookEvent,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<WebhookDeliveryReport> {
     const body = serialize(event);
     const attempts: WebhookAttempt[] = [];
     for (let n = 1; ; n++) {
       const result = await this.#attempt(event.id, body, n, options.signal);
       attempts.push(result.attempt);
       if (result.outcome === 'delivered') return { delivered: true, result: 'delivered', attempts };
-      if (result.outcome === 'give-up') return { delivered: false, result: result.reason ?? 'rejected', attempts };
-      if (n >= this.#settings.maxAttempts) return { delivered: false, result: 'exhausted', attempts };
+      if (result.outcome === 'give-up')
+        return { delivered: false, result: result.reason ?? 'rejected', attempts };
+      if (n >= this.#settings.maxAttempts)
+        return { delivered: false, result: 'exhausted', attempts };
       try {
         await this.#settings.sleep(result.retryAfterMs ?? 0, options.signal);
       } catch (error) {
         throw aborted(error);
       }
-      if (options.signal !== undefined && isAborted(options.signal)) throw aborted(options.signal.reason);
+      if (options.signal !== undefined && isAborted(options.signal))
+        throw aborted(options.signal.reason);
     }
   }
 
@@ -127,11 +133,21 @@ export class WebhookSender {
     return this.#attempt(event.id, serialize(event), attempt, options.signal);
   }
 
-  async #attempt(id: string, body: string, attempt: number, signal: AbortSignal | undefined): Promise<WebhookAttemptResult> {
+  async #attempt(
+    id: string,
+    body: string,
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<WebhookAttemptResult> {
     if (signal !== undefined && isAborted(signal)) throw aborted(signal.reason);
     const s = this.#settings;
     const startMs = performance.now();
-    const headers = signWebhook({ secret: this.#secret, id, timestamp: Math.floor(s.now() / 1000), body });
+    const headers = signWebhook({
+      secret: this.#secret,
+      id,
+      timestamp: Math.floor(s.now() / 1000),
+      body,
+    });
     const timeout = AbortSignal.timeout(s.timeoutMs);
     let response: Response;
     try {
@@ -145,8 +161,14 @@ export class WebhookSender {
     } catch (error) {
       if (signal !== undefined && isAborted(signal)) throw aborted(signal.reason);
       const durationMs = elapsed(startMs);
-      const message = timeout.aborted ? `no response within ${s.timeoutMs} ms` : networkMessage(error);
-      return { outcome: 'retry', retryAfterMs: this.#backoff(attempt), attempt: { error: message, durationMs } };
+      const message = timeout.aborted
+        ? `no response within ${s.timeoutMs} ms`
+        : networkMessage(error);
+      return {
+        outcome: 'retry',
+        retryAfterMs: this.#backoff(attempt),
+        attempt: { error: message, durationMs },
+      };
     }
     await response.body?.cancel().catch(() => undefined);
     const durationMs = elapsed(startMs);
@@ -158,7 +180,11 @@ export class WebhookSender {
     }
     const told = parseRetryAfterMs(response.headers.get('retry-after'), s.now());
     if (told === undefined) {
-      return { outcome: 'retry', retryAfterMs: this.#backoff(attempt), attempt: { status, durationMs } };
+      return {
+        outcome: 'retry',
+        retryAfterMs: this.#backoff(attempt),
+        attempt: { status, durationMs },
+      };
     }
     const retryAfterMs = Math.min(told, s.maxRetryAfterMs);
     return { outcome: 'retry', retryAfterMs, attempt: { status, durationMs, retryAfterMs } };
@@ -172,8 +198,10 @@ export class WebhookSender {
 function serialize(event: WebhookEvent): string {
   if (typeof event !== 'object' || event === null) throw new TypeError('event must be an object');
   assertMessageId(event.id, 'event.id');
-  if (typeof event.type !== 'string' || event.type === '') throw new TypeError('event.type must be a non-empty string');
-  if (typeof event.created_at !== 'string') throw new TypeError('event.created_at must be an ISO 8601 string');
+  if (typeof event.type !== 'string' || event.type === '')
+    throw new TypeError('event.type must be a non-empty string');
+  if (typeof event.created_at !== 'string')
+    throw new TypeError('event.created_at must be an ISO 8601 string');
   return JSON.stringify(event);
 }
 
@@ -181,7 +209,9 @@ function networkMessage(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+    return typeof code === 'string' && !cause.message.includes(code)
+      ? `${code}: ${cause.message}`
+      : cause.message;
   }
   return error instanceof Error ? error.message : String(error);
 }
@@ -205,16 +235,19 @@ function elapsed(startMs: number): number {
 }
 
 function positive(value: number, option: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${option} must be a positive number, got ${String(value)}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`${option} must be a positive number, got ${String(value)}`);
   return value;
 }
 
 function nonNegative(value: number, option: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${option} must be a non-negative number, got ${String(value)}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`${option} must be a non-negative number, got ${String(value)}`);
   return value;
 }
 
 function positiveInteger(value: number, option: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${option} must be an integer >= 1, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${option} must be an integer >= 1, got ${String(value)}`);
   return value;
 }

@@ -46,8 +46,15 @@ export function signWebhook(options: SignWebhookOptions): WebhookHeaders {
 }
 
 /** `{id}.{timestamp}.{body}` as bytes. */
-export function signedContent(id: string, timestamp: number | string, body: string | Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
+export function signedContent(
+  id: string,
+  timestamp: number | string,
+  body: string | Uint8Array,
+): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${id}.${timestamp}.`, 'utf8'),
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+  ]);
 }
 
 export function hmacSha256(key: Uint8Array, content: Uint8Array): Buffer {
@@ -62,6 +69,8 @@ export function assertMessageId(id: unknown, option: string): asserts id is stri
 
 function assertTimestamp(timestamp: number, option: string): void {
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-    throw new RangeError(`${option} must be a non-negative integer number of Unix seconds, got ${String(timestamp)}`);
+    throw new RangeError(
+      `${option} must be a non-negative integer number of Unix seconds, got ${String(timestamp)}`,
+    );
   }
 }

@@ -38,7 +38,9 @@ export function verifyWebhook<T = unknown>(options: VerifyWebhookOptions): T {
   const keys = parseWebhookSecrets(options.secret);
   const toleranceSeconds = options.toleranceSeconds ?? 300;
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
-    throw new RangeError(`toleranceSeconds must be a non-negative number, got ${String(toleranceSeconds)}`);
+    throw new RangeError(
+      `toleranceSeconds must be a non-negative number, got ${String(toleranceSeconds)}`,
+    );
   }
   const nowMs = (options.now ?? new Date()).getTime();
   if (!Number.isFinite(nowMs)) throw new RangeError('now must be a valid Date');
@@ -48,7 +50,10 @@ export function verifyWebhook<T = unknown>(options: VerifyWebhookOptions): T {
   const signatureHeader = header(options.headers, 'webhook-signature');
 
   if (!TIMESTAMP.test(timestamp)) {
-    throw new TapedeckError('WEBHOOK_TIMESTAMP_OUT_OF_RANGE', `webhook-timestamp is not integer Unix seconds: ${JSON.stringify(timestamp.slice(0, 32))}`);
+    throw new TapedeckError(
+      'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+      `webhook-timestamp is not integer Unix seconds: ${JSON.stringify(timestamp.slice(0, 32))}`,
+    );
   }
   const skewSeconds = Number(timestamp) - nowMs / 1000;
   if (Math.abs(skewSeconds) > toleranceSeconds) {
@@ -73,14 +78,20 @@ export function verifyWebhook<T = unknown>(options: VerifyWebhookOptions): T {
     }
   }
   if (!matched) {
-    throw new TapedeckError('WEBHOOK_SIGNATURE_INVALID', `webhook-signature matches no configured secret (message ${id})`);
+    throw new TapedeckError(
+      'WEBHOOK_SIGNATURE_INVALID',
+      `webhook-signature matches no configured secret (message ${id})`,
+    );
   }
 
-  const text = typeof options.body === 'string' ? options.body : Buffer.from(options.body).toString('utf8');
+  const text =
+    typeof options.body === 'string' ? options.body : Buffer.from(options.body).toString('utf8');
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new TapedeckError('PARSE_ERROR', `webhook body of message ${id} is not JSON`, { cause: error });
+    throw new TapedeckError('PARSE_ERROR', `webhook body of message ${id} is not JSON`, {
+      cause: error,
+    });
   }
 }
 
@@ -93,7 +104,8 @@ function header(source: WebhookHeaderSource, name: string): string {
     const key = Object.keys(record).find((k) => k.toLowerCase() === name);
     value = key === undefined ? undefined : record[key];
   }
-  const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : undefined;
+  const text =
+    typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : undefined;
   if (text === undefined || text.trim() === '') {
     throw new TapedeckError('WEBHOOK_SIGNATURE_INVALID', `missing ${name} header`);
   }

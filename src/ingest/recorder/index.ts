@@ -18,10 +18,12 @@ export {
   type TrackedCodec,
 } from './segment-timing-tracker.js';
 export { TrackRecorder } from './track-recorder.js';
+export { emptyRecorderTally } from './types.js';
 export type {
   ArchiveFileEntry,
   FinalizedPart,
   PacketSink,
+  RecorderTally,
   RepublishUpdate,
   TrackCodecParams,
   TrackEndpoint,

@@ -40,6 +40,8 @@ export type SegmentFileInit = {
   readonly startMs: number;
   readonly place: () => Promise<SegmentPlace>;
   readonly counters: SegmentCounters;
+  /** Shared counters added to like `counters` (see TrackRecorderOptions.tally). */
+  readonly tally?: SegmentCounters | undefined;
   readonly flushClock: FlushClock;
 };
 
@@ -83,18 +85,31 @@ export class SegmentFile {
 
   /** Accepts one record (synchronously; written in call order). */
   add(input: SegmentInput): void {
-    const counters = this.#init.counters;
+    this.addPacket(input.packet, input.arrivalMs, input.isRtcp, input.rtp);
+  }
+
+  /**
+   * `add()` without the input object (the per-packet path): `rtp` is set for media
+   * packets (they feed the timing).
+   */
+  addPacket(
+    packet: Uint8Array,
+    arrivalMs: number,
+    isRtcp: boolean,
+    rtp: RtpPacket | undefined,
+  ): void {
+    const init = this.#init;
     if (this.#failure !== undefined || this.#closing !== undefined) {
-      counters.droppedWriteFailed += 1;
+      init.counters.droppedWriteFailed += 1;
+      if (init.tally !== undefined) init.tally.droppedWriteFailed += 1;
       return;
     }
-    const offsetMs = Math.max(0, Math.floor(input.arrivalMs) - this.#init.startMs);
-    const arrivalMs = this.#init.startMs + offsetMs; // what the rtpdump says, so recovery agrees
-    if (input.rtp !== undefined) this.#tracker.addRtp(input.rtp, arrivalMs);
-    else if (input.isRtcp) this.#tracker.addRtcp(input.packet); // validated by the track
-    const record: RtpdumpRecordInit = { offsetMs, packet: input.packet, isRtcp: input.isRtcp };
-    if (this.#queue !== undefined) this.#queue.push(record);
-    else this.#write(record);
+    const offsetMs = Math.max(0, Math.floor(arrivalMs) - init.startMs);
+    if (rtp !== undefined)
+      this.#tracker.addRtp(rtp, init.startMs + offsetMs); // what the rtpdump says, so recovery agrees
+    else if (isRtcp) this.#tracker.addRtcp(packet); // validated by the track
+    if (this.#queue !== undefined) this.#queue.push({ offsetMs, packet, isRtcp });
+    else this.#write(offsetMs, packet, isRtcp);
   }
 
   /** Flushes, closes the files and returns the segment's timing. Idempotent. */
@@ -134,33 +149,44 @@ export class SegmentFile {
     } catch (error) {
       this.#fail(error);
       init.counters.droppedWriteFailed += this.#queue?.length ?? 0;
+      if (init.tally !== undefined) init.tally.droppedWriteFailed += this.#queue?.length ?? 0;
       this.#queue = undefined;
       return;
     }
     const queued = this.#queue ?? [];
     this.#queue = undefined;
-    for (const record of queued) this.#write(record);
+    for (const record of queued) this.#write(record.offsetMs, record.packet, record.isRtcp);
     this.#unregister = init.flushClock.register(() => this.#flushTick());
   }
 
-  #write(record: RtpdumpRecordInit): void {
+  #write(offsetMs: number, packet: Uint8Array, isRtcp: boolean): void {
     const counters = this.#init.counters;
+    const tally = this.#init.tally;
     const writer = this.#writer;
     if (writer === undefined || this.#failure !== undefined) {
       counters.droppedWriteFailed += 1;
+      if (tally !== undefined) tally.droppedWriteFailed += 1;
       return;
     }
     try {
-      writer.write(record).catch((error: unknown) => this.#fail(error));
+      writer.append(offsetMs, packet, isRtcp)?.catch(this.#onWriteError);
     } catch (error) {
       this.#fail(error);
       counters.droppedWriteFailed += 1;
+      if (tally !== undefined) tally.droppedWriteFailed += 1;
       return;
     }
-    if (record.isRtcp) counters.rtcpWritten += 1;
+    if (isRtcp) counters.rtcpWritten += 1;
     else counters.rtpWritten += 1;
-    counters.bytesWritten += record.packet.byteLength;
+    counters.bytesWritten += packet.byteLength;
+    if (tally !== undefined) {
+      if (isRtcp) tally.rtcpWritten += 1;
+      else tally.rtpWritten += 1;
+      tally.bytesWritten += packet.byteLength;
+    }
   }
+
+  readonly #onWriteError = (error: unknown): void => this.#fail(error);
 
   #flushTick(): void {
     const writer = this.#writer;

@@ -38,10 +38,13 @@ const MIME: Record<TrackedCodec, string> = {
 export class SegmentTimingTracker {
   readonly #options: SegmentTimingTrackerOptions;
   #first: { packet: RtpPacket; arrivalMs: number } | undefined;
-  #last: { timestamp: number; arrivalMs: number } | undefined;
-  #firstKeyframeArrivalMs: number | undefined;
+  /** The last RTP packet's timestamp and arrival (plain fields: set per packet). */
+  #lastTimestamp = 0;
+  #lastArrivalMs = 0;
   /** RTP timestamp and arrival of the current frame's first packet. */
-  #frame: { timestamp: number; arrivalMs: number } | undefined;
+  #frameTimestamp = -1;
+  #frameArrivalMs = 0;
+  #firstKeyframeArrivalMs: number | undefined;
   #maxSize: { width: number; height: number } | undefined;
   /** First and last SR per SSRC (SRs may arrive before the first RTP packet). */
   readonly #reports = new Map<
@@ -88,13 +91,16 @@ export class SegmentTimingTracker {
     this.#rtpPackets += 1;
     if (packet.marker) this.#markers += 1;
     this.#first ??= { packet, arrivalMs };
-    this.#last = { timestamp: packet.timestamp, arrivalMs };
+    this.#lastTimestamp = packet.timestamp;
+    this.#lastArrivalMs = arrivalMs;
     if (this.#options.codec === 'opus') return;
-    if (this.#frame?.timestamp !== packet.timestamp)
-      this.#frame = { timestamp: packet.timestamp, arrivalMs };
+    if (this.#frameTimestamp !== packet.timestamp) {
+      this.#frameTimestamp = packet.timestamp;
+      this.#frameArrivalMs = arrivalMs;
+    }
     const probe = probeVideoPayload(this.#options.codec, packet.payload);
     // A keyframe starts with its frame's first packet (H264: parameter sets before the IDR).
-    if (probe.keyframe) this.#firstKeyframeArrivalMs ??= this.#frame.arrivalMs;
+    if (probe.keyframe) this.#firstKeyframeArrivalMs ??= this.#frameArrivalMs;
     if (probe.width !== undefined && probe.height !== undefined) {
       const max = this.#maxSize;
       if (max === undefined || probe.width * probe.height > max.width * max.height) {
@@ -125,8 +131,7 @@ export class SegmentTimingTracker {
   /** The segment's timing; RangeError when no RTP packet was seen. */
   finish(): SegmentTiming {
     const first = this.#first;
-    const last = this.#last;
-    if (first === undefined || last === undefined) {
+    if (first === undefined) {
       throw new RangeError(`segment ${this.#options.baseFilename} has no RTP packets`);
     }
     const sr = this.#reports.get(first.packet.ssrc);
@@ -137,9 +142,9 @@ export class SegmentTimingTracker {
       trackId: this.#options.trackId,
       trackType: this.#options.trackType,
       firstRtpRtpTimestamp: first.packet.timestamp,
-      lastRtpRtpTimestamp: last.timestamp,
+      lastRtpRtpTimestamp: this.#lastTimestamp,
       firstRtpUnixTimestamp: first.arrivalMs,
-      lastRtpUnixTimestamp: last.arrivalMs,
+      lastRtpUnixTimestamp: this.#lastArrivalMs,
       firstRtcpRtpTimestamp: sr?.first.rtpTimestamp,
       firstRtcpNtpTimestamp: sr?.first.ntpUnixMs,
       lastRtcpRtpTimestamp: sr?.last.rtpTimestamp,

@@ -37,6 +37,7 @@ import {
 import { resolveTrackCodec, type TrackCodec } from './track-codec.js';
 import type {
   PacketSink,
+  RecorderTally,
   RepublishUpdate,
   TrackEndpoint,
   TrackRecorderOptions,
@@ -63,6 +64,7 @@ export class TrackRecorder implements PacketSink {
   readonly trackType: TrackType;
   readonly endpoint: TrackEndpoint;
   readonly #host: TrackHost;
+  readonly #tally: RecorderTally | undefined;
   #codec: TrackCodec;
   #codecSource: { codec: TrackRecorderOptions['codec']; sdpText: string | undefined };
   #segment: SegmentFile | undefined;
@@ -104,6 +106,7 @@ export class TrackRecorder implements PacketSink {
       options.endpoint ?? { address: '127.0.0.1', port: this.kind === 'audio' ? 5004 : 5006 },
     );
     this.#host = host;
+    this.#tally = options.tally;
   }
 
   get stats(): TrackRecorderStats {
@@ -125,6 +128,7 @@ export class TrackRecorder implements PacketSink {
     const c = this.#counters;
     if (this.#closed !== undefined) {
       c.droppedAfterClose += 1;
+      if (this.#tally !== undefined) this.#tally.droppedAfterClose += 1;
       return;
     }
     if (isRtcp) {
@@ -136,6 +140,7 @@ export class TrackRecorder implements PacketSink {
       rtp = parseRtpPacket(packet);
     } catch {
       c.droppedMalformed += 1;
+      if (this.#tally !== undefined) this.#tally.droppedMalformed += 1;
       return;
     }
     if (this.#codec.repair.has(rtp.payloadType)) {
@@ -144,11 +149,12 @@ export class TrackRecorder implements PacketSink {
     }
     const segment = this.#segment;
     if (segment?.ssrc === rtp.ssrc) {
-      segment.add({ packet, arrivalMs, isRtcp: false, rtp });
+      segment.addPacket(packet, arrivalMs, false, rtp);
       return;
     }
     if (this.#left?.ssrc === rtp.ssrc && arrivalMs < this.#left.untilMs) {
       c.droppedStale += 1;
+      if (this.#tally !== undefined) this.#tally.droppedStale += 1;
       return;
     }
     if (segment !== undefined) {
@@ -192,6 +198,7 @@ export class TrackRecorder implements PacketSink {
     this.#closed ??= (async () => {
       this.#endSegment();
       this.#counters.droppedUnassigned += this.#held.length;
+      if (this.#tally !== undefined) this.#tally.droppedUnassigned += this.#held.length;
       this.#held = [];
       await this.#settled();
     })();
@@ -204,6 +211,7 @@ export class TrackRecorder implements PacketSink {
       reporter = parseRtcpCompound(packet).find((p) => p.type === 'sr')?.ssrc;
     } catch {
       this.#counters.droppedMalformed += 1;
+      if (this.#tally !== undefined) this.#tally.droppedMalformed += 1;
       return;
     }
     const input: SegmentInput = { packet, arrivalMs, isRtcp: true };
@@ -228,6 +236,7 @@ export class TrackRecorder implements PacketSink {
     if (this.#held.length > MAX_HELD) {
       this.#held.shift();
       this.#counters.droppedUnassigned += 1;
+      if (this.#tally !== undefined) this.#tally.droppedUnassigned += 1;
     }
   }
 
@@ -250,6 +259,7 @@ export class TrackRecorder implements PacketSink {
       startMs,
       place: () => this.#host.place(this.kind),
       counters: this.#counters,
+      tally: this.#tally,
       flushClock: this.#host.flushClock,
     });
     this.#segment = segment;

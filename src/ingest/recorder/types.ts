@@ -55,7 +55,31 @@ export type TrackRecorderOptions = {
   readonly sdpText?: string;
   /** Default 127.0.0.1 and 5004 (audio) / 5006 (video). */
   readonly endpoint?: TrackEndpoint;
+  /**
+   * Counters shared with other tracks (e.g. the service's metrics): every count the
+   * track adds to its own `stats` is added here too, as it happens. Default none.
+   */
+  readonly tally?: RecorderTally;
 };
+
+/** Mutable counters many tracks add to; the fields mean what TrackRecorderStats' do. */
+export type RecorderTally = {
+  -readonly [K in Exclude<keyof TrackRecorderStats, 'segments'>]: number;
+};
+
+/** A tally at zero. */
+export function emptyRecorderTally(): RecorderTally {
+  return {
+    rtpWritten: 0,
+    rtcpWritten: 0,
+    bytesWritten: 0,
+    droppedMalformed: 0,
+    droppedAfterClose: 0,
+    droppedStale: 0,
+    droppedUnassigned: 0,
+    droppedWriteFailed: 0,
+  };
+}
 
 /** What a `republish()` may change; omitted fields keep their value. */
 export type RepublishUpdate = {

@@ -20,7 +20,7 @@
  */
 import { ParseError } from '../../errors.js';
 import { isRtcpPacket, parseRtcpCompound } from '../../rtp/rtcp.js';
-import { parseRtpPacket } from '../../rtp/rtp-packet.js';
+import { rtpPayloadOffset, rtpPayloadType, rtpSsrc } from '../../rtp/rtp-header-check.js';
 
 /** Which port the datagram came in on, and what that port carries. */
 export type PortRole = 'rtp' | 'rtp+rtcp' | 'rtcp';
@@ -50,11 +50,12 @@ export function classifyDatagram(
       parseRtcpCompound(bytes);
       return 'rtcp';
     }
-    const packet = parseRtpPacket(bytes);
-    if (filters.payloadTypes !== undefined && filters.payloadTypes[packet.payloadType] !== 1) {
+    // Per datagram: checked in place, nothing allocated (the same rules as parseRtpPacket).
+    if (rtpPayloadOffset(bytes) < 0) return 'malformed';
+    if (filters.payloadTypes !== undefined && filters.payloadTypes[rtpPayloadType(bytes)] !== 1) {
       return 'payloadType';
     }
-    if (filters.expectedSsrcs !== undefined && !filters.expectedSsrcs.has(packet.ssrc)) {
+    if (filters.expectedSsrcs !== undefined && !filters.expectedSsrcs.has(rtpSsrc(bytes))) {
       return 'ssrc';
     }
     return 'rtp';

@@ -4,11 +4,8 @@
  * whip-http helpers; the WhipSession's sinks are the recorder's tracks; the part's ZIP is
  * processed by the toolkit and judged by ffprobe and a full ffmpeg decode.
  */
-import { readFile, readdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallPartRecorder, type TrackRecorder } from '../../../src/ingest/recorder/index.js';
 import {
@@ -18,36 +15,19 @@ import {
   type WhipTrackInfo,
 } from '../../../src/ingest/whip/index.js';
 import { processAll } from '../../../src/raw/operations.js';
+import {
+  publishFromChromium,
+  readBody,
+  servePublisherPage,
+  type PublisherPageServer,
+} from '../../helpers/chromium-whip-publisher.js';
 import { ffmpegDecodeErrors, ffprobe, makeTempDir, removeDir } from '../../media/mux-helpers.js';
 
 const PUBLISH_MS = 4000;
-const PAGE = new URL('./whip-publisher-page.html', import.meta.url);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  // Offer the loopback address as a plain host candidate (no mDNS name).
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
-
-async function body(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 describe('WHIP ingest from Chromium', () => {
   let dir: string;
-  let server: Server;
-  let origin: string;
+  let server: PublisherPageServer;
   let part: CallPartRecorder;
   const registry = new WhipSessionRegistry();
   const tracks: WhipTrackInfo[] = [];
@@ -63,96 +43,64 @@ describe('WHIP ingest from Chromium', () => {
       callStartMs: Date.now(),
       flushIntervalMs: 100,
     });
-    const page = await readFile(PAGE, 'utf8');
-    server = createServer((request, response) => {
-      void (async () => {
-        try {
-          if (request.method === 'GET' && request.url === '/') {
-            response.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
-          } else if (request.method === 'POST' && request.url === '/whip') {
-            const result = await handleWhipPost(await body(request), {
-              registry,
-              contentType: request.headers['content-type'],
-              resourceBase: '/whip',
-              sinkFor: (track) => {
-                tracks.push(track);
-                const { name, payloadType, clockRate, channels, fmtp } = track.codec;
-                const recorder = part.track('alice', 'whip-session-1', {
-                  trackId: `${track.kind}-${track.mid}`,
-                  kind: track.kind,
-                  codec: {
-                    name,
-                    payloadType,
-                    clockRate,
-                    fmtp,
-                    ...(channels === undefined ? {} : { channels }),
-                    ...(track.rtxPayloadType === undefined
-                      ? {}
-                      : { rtxPayloadType: track.rtxPayloadType }),
-                  },
-                });
-                recorders.push(recorder);
-                return recorder;
+    server = await servePublisherPage(async (request, response) => {
+      if (request.method === 'POST' && request.url === '/whip') {
+        const result = await handleWhipPost((await readBody(request)).toString('utf8'), {
+          registry,
+          contentType: request.headers['content-type'],
+          resourceBase: '/whip',
+          sinkFor: (track) => {
+            tracks.push(track);
+            const { name, payloadType, clockRate, channels, fmtp } = track.codec;
+            const recorder = part.track('alice', 'whip-session-1', {
+              trackId: `${track.kind}-${track.mid}`,
+              kind: track.kind,
+              codec: {
+                name,
+                payloadType,
+                clockRate,
+                fmtp,
+                ...(channels === undefined ? {} : { channels }),
+                ...(track.rtxPayloadType === undefined
+                  ? {}
+                  : { rtxPayloadType: track.rtxPayloadType }),
               },
             });
-            response
-              .writeHead(result.status, {
-                'Content-Type': result.contentType,
-                Location: result.location,
-              })
-              .end(result.answerSdp);
-          } else if (request.method === 'DELETE' && request.url?.startsWith('/whip/') === true) {
-            const { status } = await handleWhipDelete(
-              registry,
-              decodeURIComponent(request.url.slice(6)),
-            );
-            response.writeHead(status).end();
-          } else {
-            response.writeHead(404).end();
-          }
-        } catch (error) {
-          response.writeHead(400, { 'Content-Type': 'text/plain' }).end(String(error));
-        }
-      })();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            recorders.push(recorder);
+            return recorder;
+          },
+        });
+        response
+          .writeHead(result.status, {
+            'Content-Type': result.contentType,
+            Location: result.location,
+          })
+          .end(result.answerSdp);
+      } else if (request.method === 'DELETE' && request.url?.startsWith('/whip/') === true) {
+        const { status } = await handleWhipDelete(
+          registry,
+          decodeURIComponent(request.url.slice(6)),
+        );
+        response.writeHead(status).end();
+      } else {
+        response.writeHead(404).end();
+      }
+    }, 400);
   });
 
   afterAll(async () => {
     await registry.closeAll();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await removeDir(dir);
   });
 
   it('a 4 s publish becomes Opus audio and VP8/H264 video files of about 4 s that decode cleanly', async () => {
-    const browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
+    const { answer, deleteStatus, publishedMs } = await publishFromChromium({
+      origin: server.origin,
+      endpoint: `${server.origin}/whip`,
+      ms: PUBLISH_MS,
+      profileDir: path.join(dir, 'chromium-profile'),
     });
-    let publishedMs: number;
-    let deleteStatus: number;
-    let answer: { status: number; contentType: string | null; location: string };
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${origin}/`);
-      answer = await page.evaluate(
-        (endpoint) =>
-          (globalThis as unknown as { publish(e: string): Promise<typeof answer> }).publish(
-            endpoint,
-          ),
-        `${origin}/whip`,
-      );
-      const start = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, PUBLISH_MS));
-      deleteStatus = await page.evaluate(() =>
-        (globalThis as unknown as { unpublish(): Promise<number> }).unpublish(),
-      );
-      publishedMs = Date.now() - start;
-    } finally {
-      await browser.close();
-    }
 
     expect(answer.status).toBe(201);
     expect(answer.contentType).toBe('application/sdp');
