@@ -28,7 +28,9 @@ import { TapedeckClient } from '../packages/client/src/index.js';
 const self = fileURLToPath(import.meta.url);
 const SEND_SECONDS = 3;
 const DRAIN_MS = 700;
-const STREAM_COUNTS = [100, 400, 800, 1200, 1600] as const;
+/** `BENCH_STREAMS=1200,1600` runs only those steps (e.g. to profile one). */
+const STREAM_COUNTS: readonly number[] =
+  process.env['BENCH_STREAMS']?.split(',').map(Number) ?? [100, 400, 800, 1200, 1600];
 const LOSS_THRESHOLD = 0.001; // 0.1 %
 const CLK_TCK = 100;
 

@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,15 @@ export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+export type AzuriteOptions = {
+  /** PEM files: serve HTTPS (needed for bearer tokens). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Accept Entra-shaped bearer tokens (`--oauth basic`: issuer, audience and lifetime checked, signature not). */
+  readonly oauth?: boolean;
+};
+
 export type AzuriteServer = {
-  /** `http://127.0.0.1:<port>/devstoreaccount1` */
+  /** `http(s)://127.0.0.1:<port>/devstoreaccount1` */
   readonly blobEndpoint: string;
   readonly port: number;
   stop(): Promise<void>;
@@ -39,14 +46,15 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -54,7 +62,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startAzurite(): Promise<AzuriteServer> {
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteServer> {
   const location = await fs.mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
   const port = await freeLoopbackPort();
   const child = spawn(
@@ -68,6 +76,8 @@ export async function startAzurite(): Promise<AzuriteServer> {
       '--disableTelemetry',
       '--skipApiVersionCheck',
       '--silent',
+      ...(options.tls ? ['--cert', options.tls.certFile, '--key', options.tls.keyFile] : []),
+      ...(options.oauth ? ['--oauth', 'basic'] : []),
     ],
     // azurite 3.35 refuses --location together with --inMemoryPersistence; running in a
     // temp dir keeps anything it might write out of the checkout.
@@ -77,7 +87,8 @@ export async function startAzurite(): Promise<AzuriteServer> {
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const blobEndpoint = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const stop = async (): Promise<void> => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       process.kill(child.pid, 'SIGTERM');
@@ -86,7 +97,7 @@ export async function startAzurite(): Promise<AzuriteServer> {
     await fs.rm(location, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
-  while (!(await answers(`${blobEndpoint}?comp=list`))) {
+  while (!(await listening(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`azurite-blob did not start on port ${port}: ${stderr.trim()}`);

@@ -8,6 +8,7 @@ import {
   classifyHttpFailure,
   networkFailureCode,
 } from '../../src/storage/providers/classify-error.js';
+import { classifyS3Error } from '../../src/storage/providers/s3-errors.js';
 
 const WHAT = 's3 PutObject on bucket "b"';
 
