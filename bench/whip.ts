@@ -35,6 +35,8 @@ import {
 
 const self = fileURLToPath(import.meta.url);
 const SEND_SECONDS = 4;
+/** Sent first and not counted: every track has joined the recording by its end. */
+const WARM_UP_SECONDS = 1;
 const DRAIN_MS = 700;
 const PUBLISHER_COUNTS = [10, 25, 50, 100, 150, 200] as const;
 const LOSS_THRESHOLD = 0.001;
@@ -113,13 +115,11 @@ async function publishersRole(base: string, token: string, call: string, count: 
   }
   process.stdout.write(`${JSON.stringify({ ready: peers.length })}\n`);
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-  const seconds = Number((await lines.next()).value);
   const payload = randomBytes(VIDEO_BYTES);
   const audioPayload = payload.subarray(0, AUDIO_BYTES);
   const videoPayload = Buffer.from(payload);
   videoPayload[0] = 0x10; // VP8 descriptor: S bit, partition 0
   videoPayload[1] = 0x01; // inter frame
-  let sent = 0;
   const rtp = (seq: number, ts: number, data: Buffer, marker: boolean): InstanceType<typeof RtpPacket> => {
     const header = new RtpHeader();
     header.sequenceNumber = seq;
@@ -127,36 +127,49 @@ async function publishersRole(base: string, token: string, call: string, count: 
     header.marker = marker;
     return new RtpPacket(header, data);
   };
-  const owed = peers.map(() => ({ audio: 0, video: 0 }));
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = Math.min(performance.now(), end);
-      const elapsed = (now - start) / 1000;
-      const audioUnits = Math.floor(elapsed * AUDIO_PPS);
-      const videoUnits = Math.floor(elapsed * VIDEO_FPS);
-      peers.forEach((peer, i) => {
-        const o = owed[i]!;
-        while (o.audio < audioUnits) {
-          o.audio++;
-          peer.audioSeq = (peer.audioSeq + 1) & 0xffff;
-          peer.audio.writeRtp(rtp(peer.audioSeq, (peer.audioTs += 960), audioPayload, false));
-          sent++;
-        }
-        while (o.video < videoUnits) {
-          o.video++;
-          peer.videoSeq = (peer.videoSeq + 1) & 0xffff;
-          peer.video.writeRtp(rtp(peer.videoSeq, (peer.videoTs += 3000), videoPayload, true));
-          sent++;
-        }
-      });
-      if (now >= end) resolve();
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-  process.stdout.write(`${JSON.stringify({ sent })}\n`);
+  /** Paces every peer's audio and video for `seconds`; resolves with the packets sent. */
+  const sendFor = async (seconds: number): Promise<number> => {
+    let sent = 0;
+    const owed = peers.map(() => ({ audio: 0, video: 0 }));
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const now = Math.min(performance.now(), end);
+        const elapsed = (now - start) / 1000;
+        const audioUnits = Math.floor(elapsed * AUDIO_PPS);
+        const videoUnits = Math.floor(elapsed * VIDEO_FPS);
+        peers.forEach((peer, i) => {
+          const o = owed[i]!;
+          while (o.audio < audioUnits) {
+            o.audio++;
+            peer.audioSeq = (peer.audioSeq + 1) & 0xffff;
+            peer.audio.writeRtp(rtp(peer.audioSeq, (peer.audioTs += 960), audioPayload, false));
+            sent++;
+          }
+          while (o.video < videoUnits) {
+            o.video++;
+            peer.videoSeq = (peer.videoSeq + 1) & 0xffff;
+            peer.video.writeRtp(rtp(peer.videoSeq, (peer.videoTs += 3000), videoPayload, true));
+            sent++;
+          }
+        });
+        if (now >= end) resolve();
+        else setTimeout(tick, 5);
+      };
+      tick();
+    });
+    return sent;
+  };
+  // Each stdin line names seconds to send for (the first one warms up: tracks join the call
+  // on their first packet and the auto-on recording starts then); each answers `{sent}`.
+  for (let line = await lines.next(); line.done !== true; line = await lines.next()) {
+    const seconds = Number(line.value);
+    if (!(seconds > 0)) break;
+    const sent = await sendFor(seconds);
+    process.stdout.write(`${JSON.stringify({ sent })}\n`);
+  }
+
   await (async () => {
     await new Promise((r) => setTimeout(r, 200));
     await Promise.all(
@@ -207,10 +220,14 @@ async function whipStep(n: number): Promise<Step> {
     const pub = spawnRole(self, ['publishers', url, token, call, String(n)]);
     try {
       await nextJson<{ ready: number }>(pub.lines, 'publishers');
+      pub.proc.stdin!.write(`${WARM_UP_SECONDS}\n`);
+      await nextJson<{ sent: number }>(pub.lines, 'publishers');
+      await new Promise((r) => setTimeout(r, DRAIN_MS));
       const before = await writtenRtp(url);
       const cpu0 = await cpuSeconds(pid);
       pub.proc.stdin!.write(`${SEND_SECONDS}\n`);
       const { sent } = await nextJson<{ sent: number }>(pub.lines, 'publishers');
+      pub.proc.stdin!.end();
       await new Promise((r) => setTimeout(r, DRAIN_MS));
       const cpu1 = await cpuSeconds(pid);
       const recorded = (await writtenRtp(url)) - before;
@@ -279,10 +296,17 @@ function row(cells: readonly string[]): string {
 export async function runWhipBench(): Promise<string> {
   const started = Date.now();
   const results: { whip: Step; udp: Step }[] = [];
+  let failure: string | undefined;
   for (const n of PUBLISHER_COUNTS) {
     if (Date.now() - started > BUDGET_MS) break;
     process.stderr.write(`whip: ${n} publishers…\n`);
-    const whip = await whipStep(n);
+    let whip: Step;
+    try {
+      whip = await whipStep(n);
+    } catch (error) {
+      failure = `${n} publishers could not all connect (${(error as Error).message})`;
+      break;
+    }
     const udp = await udpStep(n);
     results.push({ whip, udp });
     if (whip.loss > LOSS_THRESHOLD || whip.cores >= 1) break;
@@ -315,6 +339,7 @@ export async function runWhipBench(): Promise<string> {
   if (last !== undefined && (last.whip.loss > LOSS_THRESHOLD || last.whip.cores >= 1)) {
     out += `stopped at ${last.whip.publishers} publishers: ${pct(last.whip.loss)} lost, ${last.whip.cores.toFixed(2)} cores\n`;
   }
+  if (failure !== undefined) out += `stopped: ${failure}\n`;
   out += `(publishers run in one werift child process sharing the machine's ${os.availableParallelism()} cores: at high N the publisher process, not the server, may be the limit)\n`;
   return out;
 }

@@ -77,6 +77,8 @@ export type CallServiceOptions = {
   readonly partSeconds?: number;
   /** Told about errors ingest survives. Default: ignored. */
   readonly onError?: (error: unknown) => void;
+  /** Kernel receive buffer asked for each RTP track's sockets. Default 4 MiB (capped by rmem_max). */
+  readonly udpReceiveBufferBytes?: number;
   /** External storage configurations; without it every recording goes to the managed local disk. */
   readonly storage?: StorageService;
   /** Called when a part was queued for delivery to a bucket (wakes the delivery worker). */

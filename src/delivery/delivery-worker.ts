@@ -220,11 +220,12 @@ export class DeliveryWorker {
         (p) => p.status === 'delivering',
       );
       for (const part of parts) {
-        if (this.#stopping) return;
+        if (this.#stopping) return await this.#release(job);
         try {
           await this.#deliverPart(recording, part);
         } catch (error) {
-          if (this.#stopping) return;
+          // Cut off by shutdown: hand the job back at once so the next start resumes it.
+          if (this.#stopping) return await this.#release(job);
           await this.#failed(job, recording, part, sinceMs, toTapedeckError(error));
           return;
         }
@@ -236,6 +237,12 @@ export class DeliveryWorker {
       clearInterval(renew);
       this.#inFlight.delete(recordingId);
     }
+  }
+
+  async #release(job: ClaimedJob): Promise<void> {
+    await failJob(this.#db, job, 'the service stopped during the delivery', Date.now()).catch(
+      () => undefined,
+    );
   }
 
   async #deliverPart(recording: Recording, part: RecordingPart): Promise<void> {

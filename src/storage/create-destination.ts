@@ -62,7 +62,12 @@ export function createDestination(
       return createS3Destination(config, credentials === undefined ? {} : { credentials });
     }
     case 'gcs':
-      return createGcsDestination(config, gcpAuth(config.gcs ?? {}, secrets, fed) ?? {});
+      return createGcsDestination(config, {
+        ...(gcpAuth(config.gcs ?? {}, secrets, fed) ?? {}),
+        ...(deps.endpoints.gcpIamCredentialsEndpoint !== undefined
+          ? { iamCredentialsEndpoint: deps.endpoints.gcpIamCredentialsEndpoint }
+          : {}),
+      });
     case 'abs': {
       if (config.abs === undefined) throw new TypeError('config.abs is required for abs storage');
       return createAbsDestination(config, azureAuth(config.abs, secrets, fed));

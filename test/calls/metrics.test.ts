@@ -106,7 +106,7 @@ beforeAll(async () => {
   expect(recording.status).toBe('ready');
   after = await scrape();
 
-  const download = await fetch(recording.files[0]!.url);
+  const download = await fetch(recording.files[0]!.url!);
   const zip = path.join(work, 'download.zip');
   await writeFile(zip, new Uint8Array(await download.arrayBuffer()));
   records = { rtp: 0, rtcp: 0 };

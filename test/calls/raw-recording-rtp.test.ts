@@ -54,7 +54,7 @@ beforeAll(async () => {
   expect(recording.status).toBe('ready');
 
   expect((await call.listRecordings()).recordings.map((r) => r.id)).toEqual([id]);
-  const download = await fetch(recording.files[0]!.url); // signed URL, no token
+  const download = await fetch(recording.files[0]!.url!); // signed URL, no token
   expect(download.status).toBe(200);
   const zip = path.join(work, 'download.zip');
   await writeFile(zip, new Uint8Array(await download.arrayBuffer()));

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, classifyWebhookStatus, parseRetryAfterMs } from '../../src/delivery/webhooks/index.js';
+import {
+  backoffDelayMs,
+  classifyWebhookStatus,
+  parseRetryAfterMs,
+} from '../../src/delivery/webhooks/index.js';
 
 describe('backoffDelayMs()', () => {
   it('is floor(random · min(maxDelayMs, initialDelayMs · 2^(retry-1))) and never reaches that ceiling', () => {
@@ -53,10 +57,13 @@ describe('classifyWebhookStatus()', () => {
     for (let status = 100; status < 600; status++) {
       const verdict = classifyWebhookStatus(status);
       const expected =
-        status >= 200 && status < 300 ? 'delivered'
-        : status === 410 ? 'gone'
-        : status === 408 || status === 429 || status >= 500 ? 'retry'
-        : 'rejected';
+        status >= 200 && status < 300
+          ? 'delivered'
+          : status === 410
+            ? 'gone'
+            : status === 408 || status === 429 || status >= 500
+              ? 'retry'
+              : 'rejected';
       expect(verdict, String(status)).toBe(expected);
     }
   });

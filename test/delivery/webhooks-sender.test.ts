@@ -1,11 +1,25 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TapedeckError } from '../../src/errors.js';
-import { generateWebhookSecret, WebhookSender, type WebhookEvent } from '../../src/delivery/webhooks/index.js';
+import {
+  generateWebhookSecret,
+  WebhookSender,
+  type WebhookEvent,
+} from '../../src/delivery/webhooks/index.js';
 import { verifyWebhook as clientVerify } from '../../packages/client/src/webhooks.js';
 
-type Received = { readonly method: string; readonly headers: IncomingHttpHeaders; readonly body: string };
+type Received = {
+  readonly method: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+};
 type Reply = (response: ServerResponse) => void;
 
 /** Answers the n-th request with replies[n] (the last reply repeats); records every request. */
@@ -20,7 +34,11 @@ class ScriptedEndpoint {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const index = Math.min(this.received.length, replies.length - 1);
-        this.received.push({ method: request.method ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.received.push({
+          method: request.method ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         for (const listener of this.#listeners.splice(0)) listener();
         replies[index]!(response);
       });
@@ -103,7 +121,9 @@ describe('WebhookSender.send()', () => {
     expect(request!.headers['webhook-id']).toBe(event.id);
     expect(request!.headers['webhook-timestamp']).toBe(String(NOW_MS / 1000));
     expect(JSON.parse(request!.body)).toEqual(event);
-    await expect(clientVerify(secret, request!.headers, request!.body, { now: new Date(NOW_MS) })).resolves.toEqual(event);
+    await expect(
+      clientVerify(secret, request!.headers, request!.body, { now: new Date(NOW_MS) }),
+    ).resolves.toEqual(event);
   });
 
   it('503 twice then 200: three attempts, the same webhook-id and body each time, each freshly signed and verifiable', async () => {
@@ -123,34 +143,61 @@ describe('WebhookSender.send()', () => {
     });
     const report = await sender.send(event);
     expect(report).toMatchObject({ delivered: true, result: 'delivered' });
-    expect(report.attempts.map((a) => ('status' in a ? a.status : a.error))).toEqual([503, 503, 200]);
+    expect(report.attempts.map((a) => ('status' in a ? a.status : a.error))).toEqual([
+      503, 503, 200,
+    ]);
     expect(delays).toHaveLength(2);
-    expect(server.received.map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id, event.id]);
+    expect(server.received.map((r) => r.headers['webhook-id'])).toEqual([
+      event.id,
+      event.id,
+      event.id,
+    ]);
     expect(new Set(server.received.map((r) => r.body)).size).toBe(1);
     expect(server.received.map((r) => r.headers['webhook-timestamp'])).toEqual(
       [0, 1, 2].map((i) => String((NOW_MS + i * 60_000) / 1000)),
     );
     for (const [i, request] of server.received.entries()) {
       const now = new Date(NOW_MS + i * 60_000);
-      await expect(clientVerify(secret, request.headers, request.body, { now })).resolves.toEqual(event);
+      await expect(clientVerify(secret, request.headers, request.body, { now })).resolves.toEqual(
+        event,
+      );
     }
   });
 
   it('429 with Retry-After in seconds waits exactly that long before the next attempt', async () => {
     const { server, url } = await endpoint(status(429, { 'retry-after': '7' }), ok);
     const { delays, sleep } = recordingSleep();
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep, random: () => 0.5 }).send(event);
+    const report = await new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep,
+      random: () => 0.5,
+    }).send(event);
     expect(report.delivered).toBe(true);
-    expect(report.attempts[0]).toEqual({ status: 429, retryAfterMs: 7000, durationMs: expect.any(Number) });
+    expect(report.attempts[0]).toEqual({
+      status: 429,
+      retryAfterMs: 7000,
+      durationMs: expect.any(Number),
+    });
     expect(delays).toEqual([7000]);
     expect(server.received).toHaveLength(2);
   });
 
   it('503 with a Retry-After HTTP-date waits until that date by the sender clock, and an excessive Retry-After is clamped to maxRetryAfterMs', async () => {
     const at = new Date(NOW_MS + 90_000).toUTCString();
-    const { url } = await endpoint(status(503, { 'retry-after': at }), status(503, { 'retry-after': '86400' }), ok);
+    const { url } = await endpoint(
+      status(503, { 'retry-after': at }),
+      status(503, { 'retry-after': '86400' }),
+      ok,
+    );
     const { delays, sleep } = recordingSleep();
-    const sender = new WebhookSender({ url, secret: generateWebhookSecret(), sleep, now: () => NOW_MS, maxRetryAfterMs: 600_000 });
+    const sender = new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep,
+      now: () => NOW_MS,
+      maxRetryAfterMs: 600_000,
+    });
     const report = await sender.send(event);
     expect(report.delivered).toBe(true);
     expect(delays).toEqual([90_000, 600_000]);
@@ -159,31 +206,56 @@ describe('WebhookSender.send()', () => {
   it('a 400 is a permanent failure: one attempt, no retry, result rejected', async () => {
     const { server, url } = await endpoint(status(400), ok);
     const { delays, sleep } = recordingSleep();
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep }).send(event);
-    expect(report).toEqual({ delivered: false, result: 'rejected', attempts: [{ status: 400, durationMs: expect.any(Number) }] });
+    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep }).send(
+      event,
+    );
+    expect(report).toEqual({
+      delivered: false,
+      result: 'rejected',
+      attempts: [{ status: 400, durationMs: expect.any(Number) }],
+    });
     expect(delays).toEqual([]);
     expect(server.received).toHaveLength(1);
   });
 
   it('a 410 means the endpoint is gone: one attempt, result gone', async () => {
     const { server, url } = await endpoint(status(410), ok);
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep: () => Promise.resolve() }).send(event);
+    const report = await new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep: () => Promise.resolve(),
+    }).send(event);
     expect(report).toMatchObject({ delivered: false, result: 'gone' });
     expect(report.attempts).toHaveLength(1);
     expect(server.received).toHaveLength(1);
   });
 
   it('a 3xx is not followed and counts as rejected', async () => {
-    const { server, url } = await endpoint(status(302, { location: 'http://127.0.0.1:1/elsewhere' }));
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep: () => Promise.resolve() }).send(event);
-    expect(report).toMatchObject({ delivered: false, result: 'rejected', attempts: [{ status: 302 }] });
+    const { server, url } = await endpoint(
+      status(302, { location: 'http://127.0.0.1:1/elsewhere' }),
+    );
+    const report = await new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep: () => Promise.resolve(),
+    }).send(event);
+    expect(report).toMatchObject({
+      delivered: false,
+      result: 'rejected',
+      attempts: [{ status: 302 }],
+    });
     expect(server.received).toHaveLength(1);
   });
 
   it('an endpoint that never answers times out per attempt and is retried; the retry is delivered', async () => {
     const { server, url } = await endpoint(silent, ok);
     const { delays, sleep } = recordingSleep();
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep, timeoutMs: 250 }).send(event);
+    const report = await new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep,
+      timeoutMs: 250,
+    }).send(event);
     expect(report.delivered).toBe(true);
     expect(report.attempts).toEqual([
       { error: 'no response within 250 ms', durationMs: expect.any(Number) },
@@ -198,18 +270,32 @@ describe('WebhookSender.send()', () => {
     const url = probe.url;
     await endpoints.splice(0)[0]!.close(); // nothing listens on that port any more
     const { delays, sleep } = recordingSleep();
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), sleep, maxAttempts: 3 }).send(event);
+    const report = await new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep,
+      maxAttempts: 3,
+    }).send(event);
     expect(report.delivered).toBe(false);
     expect(report.result).toBe('exhausted');
     expect(report.attempts).toHaveLength(3);
-    for (const attempt of report.attempts) expect(attempt).toMatchObject({ error: expect.stringContaining('ECONNREFUSED') });
+    for (const attempt of report.attempts)
+      expect(attempt).toMatchObject({ error: expect.stringContaining('ECONNREFUSED') });
     expect(delays).toHaveLength(2);
   });
 
   it('backoff delays are full-jitter draws under min(maxDelayMs, initialDelayMs·2^(n-1)), from the injected random', async () => {
     const { server, url } = await endpoint(status(503));
     const { delays, sleep } = recordingSleep();
-    const sender = new WebhookSender({ url, secret: generateWebhookSecret(), sleep, random: seeded(42), initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: 8 });
+    const sender = new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      sleep,
+      random: seeded(42),
+      initialDelayMs: 100,
+      maxDelayMs: 1000,
+      maxAttempts: 8,
+    });
     const report = await sender.send(event);
     expect(report.result).toBe('exhausted');
     expect(server.received).toHaveLength(8);
@@ -234,7 +320,9 @@ describe('WebhookSender.send()', () => {
         return Promise.reject(new Error('sleep aborted', { cause: signal?.reason }));
       },
     });
-    const error: unknown = await sender.send(event, { signal: controller.signal }).catch((e: unknown) => e);
+    const error: unknown = await sender
+      .send(event, { signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TapedeckError);
     expect((error as TapedeckError).code).toBe('ABORTED');
     expect(server.received).toHaveLength(1);
@@ -243,7 +331,11 @@ describe('WebhookSender.send()', () => {
   it('aborting during an attempt the endpoint has not answered rejects with ABORTED (not a timeout)', async () => {
     const { server, url } = await endpoint(silent);
     const controller = new AbortController();
-    const sending = new WebhookSender({ url, secret: generateWebhookSecret(), timeoutMs: 60_000 }).send(event, { signal: controller.signal });
+    const sending = new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      timeoutMs: 60_000,
+    }).send(event, { signal: controller.signal });
     await server.nextRequest();
     controller.abort();
     await expect(sending).rejects.toMatchObject({ code: 'ABORTED' });
@@ -251,7 +343,12 @@ describe('WebhookSender.send()', () => {
 
   it('the default sleep waits between attempts, then the retry is delivered', async () => {
     const { server, url } = await endpoint(status(503), ok);
-    const report = await new WebhookSender({ url, secret: generateWebhookSecret(), initialDelayMs: 5, maxDelayMs: 5 }).send(event);
+    const report = await new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      initialDelayMs: 5,
+      maxDelayMs: 5,
+    }).send(event);
     expect(report.delivered).toBe(true);
     expect(server.received).toHaveLength(2);
   });
@@ -259,7 +356,13 @@ describe('WebhookSender.send()', () => {
   it('the default sleep ends early with ABORTED when the signal aborts during a long backoff', async () => {
     const { server, url } = await endpoint(status(503), ok);
     const controller = new AbortController();
-    const sender = new WebhookSender({ url, secret: generateWebhookSecret(), initialDelayMs: 600_000, maxDelayMs: 600_000, random: () => 0.99 });
+    const sender = new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      initialDelayMs: 600_000,
+      maxDelayMs: 600_000,
+      random: () => 0.99,
+    });
     const sending = sender.send(event, { signal: controller.signal });
     await server.nextRequest();
     controller.abort();
@@ -279,25 +382,64 @@ describe('WebhookSender.attemptOnce() (for a durable job)', () => {
       outcomes.push(r.reason === undefined ? r.outcome : `${r.outcome}:${r.reason}`);
     }
     expect(outcomes).toEqual([
-      'delivered', 'delivered', 'give-up:gone', 'give-up:rejected', 'give-up:rejected', 'give-up:rejected',
-      'give-up:rejected', 'retry', 'retry', 'retry', 'retry', 'retry',
+      'delivered',
+      'delivered',
+      'give-up:gone',
+      'give-up:rejected',
+      'give-up:rejected',
+      'give-up:rejected',
+      'give-up:rejected',
+      'retry',
+      'retry',
+      'retry',
+      'retry',
+      'retry',
     ]);
   });
 
   it('retry carries retryAfterMs: the endpoint’s Retry-After when given, else jittered backoff for the attempt number', async () => {
-    const { server, url } = await endpoint(status(503), status(503), status(429, { 'retry-after': '30' }));
-    const sender = new WebhookSender({ url, secret: generateWebhookSecret(), random: () => 0.5, initialDelayMs: 1000, maxDelayMs: 60_000 });
-    expect(await sender.attemptOnce(event, { attempt: 1 })).toMatchObject({ outcome: 'retry', retryAfterMs: 500 });
-    expect(await sender.attemptOnce(event, { attempt: 4 })).toMatchObject({ outcome: 'retry', retryAfterMs: 4000 });
-    expect(await sender.attemptOnce(event, { attempt: 9 })).toMatchObject({ outcome: 'retry', retryAfterMs: 30_000 });
-    expect(server.received.map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id, event.id]);
+    const { server, url } = await endpoint(
+      status(503),
+      status(503),
+      status(429, { 'retry-after': '30' }),
+    );
+    const sender = new WebhookSender({
+      url,
+      secret: generateWebhookSecret(),
+      random: () => 0.5,
+      initialDelayMs: 1000,
+      maxDelayMs: 60_000,
+    });
+    expect(await sender.attemptOnce(event, { attempt: 1 })).toMatchObject({
+      outcome: 'retry',
+      retryAfterMs: 500,
+    });
+    expect(await sender.attemptOnce(event, { attempt: 4 })).toMatchObject({
+      outcome: 'retry',
+      retryAfterMs: 4000,
+    });
+    expect(await sender.attemptOnce(event, { attempt: 9 })).toMatchObject({
+      outcome: 'retry',
+      retryAfterMs: 30_000,
+    });
+    expect(server.received.map((r) => r.headers['webhook-id'])).toEqual([
+      event.id,
+      event.id,
+      event.id,
+    ]);
   });
 
   it('a network failure is retry with an error, never a throw', async () => {
     const probe = await endpoint(ok);
     await endpoints.splice(0)[0]!.close();
-    const result = await new WebhookSender({ url: probe.url, secret: generateWebhookSecret() }).attemptOnce(event);
-    expect(result).toMatchObject({ outcome: 'retry', attempt: { error: expect.stringContaining('ECONNREFUSED') } });
+    const result = await new WebhookSender({
+      url: probe.url,
+      secret: generateWebhookSecret(),
+    }).attemptOnce(event);
+    expect(result).toMatchObject({
+      outcome: 'retry',
+      attempt: { error: expect.stringContaining('ECONNREFUSED') },
+    });
     expect(result.retryAfterMs).toBeGreaterThanOrEqual(0);
   });
 });
@@ -305,12 +447,22 @@ describe('WebhookSender.attemptOnce() (for a durable job)', () => {
 describe('WebhookSender options and events', () => {
   const secret = generateWebhookSecret();
   it('rejects bad options naming them', () => {
-    expect(() => new WebhookSender({ url: 'ftp://example.test/', secret })).toThrow(/^url must be http: or https:/);
+    expect(() => new WebhookSender({ url: 'ftp://example.test/', secret })).toThrow(
+      /^url must be http: or https:/,
+    );
     expect(() => new WebhookSender({ url: 'not a url', secret })).toThrow(TypeError);
-    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret: 'plain' })).toThrow(/^secret must be/);
-    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret, timeoutMs: 0 })).toThrow(/^timeoutMs must be/);
-    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret, maxAttempts: 0 })).toThrow(/^maxAttempts must be/);
-    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret, maxDelayMs: -1 })).toThrow(/^maxDelayMs must be/);
+    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret: 'plain' })).toThrow(
+      /^secret must be/,
+    );
+    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret, timeoutMs: 0 })).toThrow(
+      /^timeoutMs must be/,
+    );
+    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret, maxAttempts: 0 })).toThrow(
+      /^maxAttempts must be/,
+    );
+    expect(() => new WebhookSender({ url: 'http://127.0.0.1/', secret, maxDelayMs: -1 })).toThrow(
+      /^maxDelayMs must be/,
+    );
   });
 
   it('rejects an event without a header-safe id, a type or created_at before any request', async () => {
@@ -318,7 +470,9 @@ describe('WebhookSender options and events', () => {
     const sender = new WebhookSender({ url, secret });
     await expect(sender.send({ ...event, id: 'has space' })).rejects.toThrow(/^event.id must be/);
     await expect(sender.send({ ...event, type: '' })).rejects.toThrow(/^event.type must be/);
-    await expect(sender.attemptOnce({ ...event, created_at: 5 as unknown as string })).rejects.toThrow(/^event.created_at must be/);
+    await expect(
+      sender.attemptOnce({ ...event, created_at: 5 as unknown as string }),
+    ).rejects.toThrow(/^event.created_at must be/);
     await expect(sender.attemptOnce(event, { attempt: 0 })).rejects.toThrow(/^attempt must be/);
     expect(server.received).toHaveLength(0);
   });

@@ -46,15 +46,24 @@ export type RunningS3rver = {
   stop(): Promise<void>;
 };
 
+export type S3rverPlace = {
+  /** A fixed port (to stop and start the "same" server); default any free one. */
+  readonly port?: number;
+  /** Keep objects here across restarts (the caller removes it); default a temp dir removed at stop. */
+  readonly directory?: string;
+};
+
 export async function startS3rverWithLog(
   buckets: readonly string[],
   credentials: { accessKeyId: string; secretAccessKey: string },
+  place: S3rverPlace = {},
 ): Promise<RunningS3rver> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
+  const ownDirectory = place.directory === undefined;
+  const directory = place.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'tapedeck-')));
   account.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port: place.port ?? 0,
     silent: true,
     directory,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
@@ -75,7 +84,7 @@ export async function startS3rverWithLog(
       server.httpServer.closeAllConnections();
       await server.close();
       account.DUMMY_ACCOUNT.revokeAccessKey(credentials.accessKeyId);
-      await rm(directory, { recursive: true, force: true });
+      if (ownDirectory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

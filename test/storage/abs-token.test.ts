@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAbsDestination } from '../../src/storage/providers/abs.js';
 import type { StorageConfig } from '../../src/storage/types.js';
@@ -21,7 +22,7 @@ import {
   startAzurite,
   type AzuriteServer,
 } from '../helpers/azurite-server.js';
-import { makeTempDir, rejection, sha256Hex, writeRandomFile } from './gcs-support.js';
+import { makeTempDir, rejection, writeRandomFile } from './gcs-support.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
@@ -75,23 +76,33 @@ beforeAll(async () => {
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-      '-keyout', keyFile, '-out', certFile,
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
     ],
     { stdio: 'ignore' },
   );
   previousTlsSetting = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
   process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
   azurite = await startAzurite({ tls: { certFile, keyFile }, oauth: true });
-  const admin = createAbsDestination(absConfig('tokens'), { accountKey: AZURITE_KEY });
-  // The admin destination cannot create containers; a shared-key request through fetch would
-  // need signing, so create it via the SDK's admin client instead.
-  const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
-  await new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY))
-    .getContainerClient('tokens')
-    .create();
-  await admin.close();
+  const admin = new BlobServiceClient(
+    azurite.blobEndpoint,
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+  ).getContainerClient('tokens');
+  await admin.create();
+  await admin.getBlockBlobClient('shared/hello.txt').upload('hello delegation', 16);
 });
 
 afterAll(async () => {
@@ -104,12 +115,21 @@ afterAll(async () => {
 describe('createAbsDestination() with a TokenCredential', () => {
   it('check() and upload() authenticate with the bearer token for the storage scope', async () => {
     const credential = staticCredential(entraToken('https://storage.azure.com'));
-    const dest = createAbsDestination(absConfig('tokens'), { credential, blockSizeBytes: 1024 * 1024 });
+    const dest = createAbsDestination(absConfig('tokens'), {
+      credential,
+      blockSizeBytes: 1024 * 1024,
+    });
     await dest.check({ accessMode: 'read_write', prefixes: [] });
     await dest.check({ accessMode: 'write_only', prefixes: ['p'] });
     const file = path.join(dir, 'tok.bin');
     const sha256 = await writeRandomFile(file, 3 * 1024 * 1024 + 1);
-    await dest.upload({ key: 'tok/one.bin', file, sizeBytes: 3 * 1024 * 1024 + 1, contentType: 'audio/ogg', sha256 });
+    await dest.upload({
+      key: 'tok/one.bin',
+      file,
+      sizeBytes: 3 * 1024 * 1024 + 1,
+      contentType: 'audio/ogg',
+      sha256,
+    });
     expect(credential.scopes.every((s) => s === 'https://storage.azure.com/.default')).toBe(true);
     expect(credential.scopes.length).toBeGreaterThan(0);
   });
@@ -117,20 +137,24 @@ describe('createAbsDestination() with a TokenCredential', () => {
   it('presign() makes a user delegation SAS (skoid, sktid) that fetch downloads', async () => {
     const credential = staticCredential(entraToken('https://storage.azure.com'));
     const dest = createAbsDestination(absConfig('tokens'), { credential });
-    const signed = await dest.presign('tok/one.bin', 600);
+    const signed = await dest.presign('shared/hello.txt', 600);
     const url = new URL(signed.url);
     expect(url.searchParams.get('skoid')).toBe('00000000-0000-0000-0000-000000000001');
     expect(url.searchParams.get('sktid')).toBe(TENANT);
     expect(url.searchParams.get('sp')).toBe('r');
     const res = await fetch(signed.url);
     expect(res.status).toBe(200);
-    const bytes = Buffer.from(await res.arrayBuffer());
-    expect(bytes.length).toBe(3 * 1024 * 1024 + 1);
-    expect(sha256Hex(bytes)).toMatch(/^[0-9a-f]{64}$/);
+    expect(await res.text()).toBe('hello delegation');
+    url.searchParams.set('skoid', '00000000-0000-0000-0000-000000000002');
+    const tampered = await fetch(url);
+    expect(tampered.status).toBe(403);
+    await tampered.body?.cancel();
   });
 
   it('a token from an issuer Azure does not trust fails with DESTINATION_AUTH_FAILED', async () => {
-    const credential = staticCredential(entraToken('https://storage.azure.com', 'https://evil.example/'));
+    const credential = staticCredential(
+      entraToken('https://storage.azure.com', 'https://evil.example/'),
+    );
     const dest = createAbsDestination(absConfig('tokens'), { credential });
     const error = await rejection(dest.check({ accessMode: 'read_write', prefixes: [] }));
     expect(error.code).toBe('DESTINATION_AUTH_FAILED');

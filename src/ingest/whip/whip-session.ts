@@ -192,6 +192,9 @@ export class WhipSession {
           }
         });
       });
+      // Handled now: should the answer take longer than the timeout (a loaded server) or
+      // fail, the rejection must not go unhandled (that would end the process).
+      gathered.catch(() => undefined);
       await pc.setLocalDescription(await pc.createAnswer());
       await gathered;
       signal?.throwIfAborted();

@@ -60,6 +60,11 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** A bound on one check, so a black-holed endpoint cannot hang it. */
 const CHECK_TIMEOUT_MS = 30_000;
 const PROBE_BODY = Buffer.from('tapedeck write probe\n');
+/**
+ * The SAS format signed. Pinned to a GA version that Azure and Azurite both verify: the
+ * SDK's newest (2026-04-06) adds string-to-sign fields the emulator does not know yet.
+ */
+const SAS_VERSION = '2025-11-05';
 
 function probeKey(prefix: string): string {
   const name = `.write_probe_${randomBytes(8).toString('hex')}`;
@@ -128,7 +133,7 @@ export function createAbsDestination(
     if (closed)
       throw new TapedeckError(
         'INTERNAL',
-        `abs container "${containerName}": destination is closed`,
+        `abs container "${containerName}": the destination is closed`,
       );
   };
 
@@ -201,7 +206,7 @@ export function createAbsDestination(
       if (stored.contentLength !== sentBytes) {
         throw new TapedeckError(
           'DESTINATION_INTEGRITY_FAILED',
-          `abs container "${containerName}": stored "${input.key}" has ${stored.contentLength ?? '?'} bytes, sent ${sentBytes}`,
+          `upload of "${input.key}" on abs container "${containerName}": stored blob has ${stored.contentLength ?? '?'} bytes, ${sentBytes} were sent`,
         );
       }
     } catch (error) {
@@ -224,11 +229,17 @@ export function createAbsDestination(
     const expiresAt = Math.floor(expiresOn.getTime() / 1000);
     try {
       if (sharedKey) {
-        return { url: await blob.generateSasUrl({ permissions, startsOn, expiresOn }), expiresAt };
+        const url = await blob.generateSasUrl({
+          permissions,
+          startsOn,
+          expiresOn,
+          version: SAS_VERSION,
+        });
+        return { url, expiresAt };
       }
       const delegationKey = await service.getUserDelegationKey(startsOn, expiresOn);
       const sas = generateBlobSASQueryParameters(
-        { containerName, blobName: key, permissions, startsOn, expiresOn },
+        { containerName, blobName: key, permissions, startsOn, expiresOn, version: SAS_VERSION },
         delegationKey,
         accountName!,
       ).toString();

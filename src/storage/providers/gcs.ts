@@ -76,8 +76,8 @@ async function assertReadable(file: string, key: string): Promise<void> {
   }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined, bucket: string): void {
-  if (signal?.aborted) throw new TapedeckError('ABORTED', `gcs bucket "${bucket}": aborted`);
+function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new TapedeckError('ABORTED', `${what}: aborted`);
 }
 
 export function createGcsDestination(
@@ -115,7 +115,9 @@ export function createGcsDestination(
       maxRetries: 2,
       retryDelayMultiplier: 2,
       maxRetryDelay: 1,
-      totalTimeout: 60,
+      // Counted from the start of a whole resumable upload: past it, no chunk is retried,
+      // so it must outlast the longest upload (maxRetries bounds the retries anyway).
+      totalTimeout: 6 * 3600,
       // Writes go to fresh keys (and probes), so a retried request cannot clobber
       // anything; without this, storage 7 never retries an upload chunk.
       idempotencyStrategy: IdempotencyStrategy.RetryAlways,
@@ -147,12 +149,12 @@ export function createGcsDestination(
   let closed = false;
   const ensureOpen = (): void => {
     if (closed)
-      throw new TapedeckError('INTERNAL', `gcs bucket "${bucketName}": destination is closed`);
+      throw new TapedeckError('INTERNAL', `gcs bucket "${bucketName}": the destination is closed`);
   };
 
   async function check(input: CheckInput): Promise<void> {
     ensureOpen();
-    throwIfAborted(input.signal, bucketName);
+    throwIfAborted(input.signal, `check on gcs bucket "${bucketName}"`);
     if (input.accessMode === 'read_write') {
       try {
         await bucket.getMetadata();
@@ -163,7 +165,7 @@ export function createGcsDestination(
     }
     const prefixes = input.prefixes.length === 0 ? [''] : [...new Set(input.prefixes)];
     for (const prefix of prefixes) {
-      throwIfAborted(input.signal, bucketName);
+      throwIfAborted(input.signal, `check on gcs bucket "${bucketName}"`);
       const file = bucket.file(probeKey(prefix));
       try {
         await file.save(PROBE_BODY, {
@@ -184,7 +186,7 @@ export function createGcsDestination(
 
   async function upload(input: UploadInput): Promise<UploadResult> {
     ensureOpen();
-    throwIfAborted(input.signal, bucketName);
+    throwIfAborted(input.signal, `upload of "${input.key}" on gcs bucket "${bucketName}"`);
     await assertReadable(input.file, input.key);
     const file = bucket.file(input.key);
     const metadata = {
@@ -236,7 +238,7 @@ export function createGcsDestination(
     if (resource.size !== undefined && Number(resource.size) !== sizeBytes) {
       throw new TapedeckError(
         'DESTINATION_INTEGRITY_FAILED',
-        `gcs bucket "${bucketName}": stored "${input.key}" has ${String(resource.size)} bytes, sent ${sizeBytes}`,
+        `upload of "${input.key}" on gcs bucket "${bucketName}": stored object has ${String(resource.size)} bytes, ${sizeBytes} were sent`,
       );
     }
     return {
