@@ -86,12 +86,19 @@ async function publishersRole(base: string, token: string, call: string, count: 
         });
       });
     }
-    const response = await fetch(`${base}/whip/bench/${call}?user_id=p${i}&session_id=s${i}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
-      body: pc.localDescription!.sdp,
-    });
-    if (response.status !== 201) throw new Error(`WHIP POST ${response.status}: ${await response.text()}`);
+    let response: Response;
+    // Session setup is not what is measured: a busy server's 503 is retried after a pause.
+    for (let attempt = 1; ; attempt++) {
+      response = await fetch(`${base}/whip/bench/${call}?user_id=p${i}&session_id=s${i}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
+        body: pc.localDescription!.sdp,
+      });
+      if (response.status === 201) break;
+      const text = await response.text();
+      if (response.status !== 503 || attempt === 3) throw new Error(`WHIP POST ${response.status}: ${text}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const location = response.headers.get('location')!;
     const connected = new Promise<void>((resolve, reject) => {
       pc.connectionStateChange.subscribe((state) => {
@@ -110,8 +117,9 @@ async function publishersRole(base: string, token: string, call: string, count: 
     return { pc, audio, video, location, audioSeq: 0, videoSeq: 0, audioTs: 0, videoTs: 0 };
   };
   const peers: Peer[] = [];
-  for (let i = 0; i < count; i += 10) {
-    peers.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => connect(i + j)))));
+  const BATCH = 5;
+  for (let i = 0; i < count; i += BATCH) {
+    peers.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => connect(i + j)))));
   }
   process.stdout.write(`${JSON.stringify({ ready: peers.length })}\n`);
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();

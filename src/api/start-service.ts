@@ -127,10 +127,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const issuer = await OidcIssuer.open({
     db: store.db,
     apiSecret: secret,
-    // Clouds fetch the JWKS from here, so federation needs TAPEDECK_PUBLIC_URL in practice.
-    issuer:
-      config.publicUrl ??
-      `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+    // Clouds fetch the JWKS from here: federation needs TAPEDECK_PUBLIC_URL in production.
+    issuer: () => config.publicUrl ?? url,
   });
   const storage = new StorageService({
     db: store.db,

@@ -92,8 +92,12 @@ describe('delivery to Azure Blob and GCS', () => {
     };
     const wrong = await client
       .createExternalStorage({ ...body, abs_account_key: randomBytes(64).toString('base64') })
-      .catch((e: unknown) => e as TapedeckApiError);
-    expect([wrong.status, (wrong as TapedeckApiError).code]).toEqual([
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(wrong).toBeInstanceOf(TapedeckApiError);
+    expect([(wrong as TapedeckApiError).status, (wrong as TapedeckApiError).code]).toEqual([
       400,
       'DESTINATION_AUTH_FAILED',
     ]);

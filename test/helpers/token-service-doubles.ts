@@ -179,6 +179,8 @@ export type AwsStsDoubleOptions = {
     readonly accessKeyId: string;
     readonly secretAccessKey: string;
   }[];
+  /** Hand out this key pair (with a fresh session token) instead of a random one, e.g. one an S3 server knows. */
+  readonly issue?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 };
 
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -236,8 +238,9 @@ export async function startAwsStsDouble(options: AwsStsDoubleOptions): Promise<A
       });
     }
     const credentials: StsCredentialsIssued = {
-      accessKeyId: `ASIA${String(double.issued.length + 1).padStart(16, '0')}`,
-      secretAccessKey: randomToken(''),
+      accessKeyId:
+        options.issue?.accessKeyId ?? `ASIA${String(double.issued.length + 1).padStart(16, '0')}`,
+      secretAccessKey: options.issue?.secretAccessKey ?? randomToken(''),
       sessionToken: randomToken('session-'),
       expiration: new Date(Math.floor(Date.now() / 1000 + double.expiresInSeconds) * 1000),
     };

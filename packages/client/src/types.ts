@@ -24,12 +24,15 @@ export type Grants = Readonly<Record<string, readonly Capability[]>>;
 export type CallTypeRequest = {
   readonly settings?: CallSettings;
   readonly grants?: Grants;
+  /** Storage this type's recordings go to unless a start names one; null = tapedeck-managed; absent = unchanged. */
+  readonly external_storage?: string | null;
 };
 
 export type CallType = {
   readonly name: string;
   readonly settings: CallSettings;
   readonly grants: Grants;
+  readonly external_storage?: string | null;
   readonly created_at: string;
   readonly updated_at: string;
 };

@@ -36,8 +36,11 @@ export type OidcIssuerOptions = {
   readonly db: Kysely<Schema>;
   /** The server's API secret; seals the private keys at rest. */
   readonly apiSecret: string;
-  /** Public base URL (`http(s)://host[:port][/path]`); a trailing `/` is dropped. */
-  readonly issuer: string;
+  /**
+   * Public base URL (`http(s)://host[:port][/path]`); a trailing `/` is dropped. A function
+   * is read at each use (a server that learns its bound port after opening the issuer).
+   */
+  readonly issuer: string | (() => string);
   /** A new signing key once the newest is this old. Default 30 days. */
   readonly rotationIntervalMs?: number;
   /** Token lifetime, 60–86400 s. Default 900. */
@@ -60,13 +63,18 @@ export type OpenIdConfiguration = {
 const CLAIMS = ['iss', 'sub', 'aud', 'iat', 'nbf', 'exp', 'jti'] as const;
 
 export class OidcIssuer implements IdentityTokenSource {
-  readonly issuer: string;
+  readonly #issuer: () => string;
   readonly #keys: OidcKeyStore;
   readonly #ttlSeconds: number;
   readonly #now: () => number;
 
-  private constructor(issuer: string, keys: OidcKeyStore, ttlSeconds: number, now: () => number) {
-    this.issuer = issuer;
+  private constructor(
+    issuer: () => string,
+    keys: OidcKeyStore,
+    ttlSeconds: number,
+    now: () => number,
+  ) {
+    this.#issuer = issuer;
     this.#keys = keys;
     this.#ttlSeconds = ttlSeconds;
     this.#now = now;
@@ -77,7 +85,9 @@ export class OidcIssuer implements IdentityTokenSource {
    * a bad option, and INTERNAL when the stored keys do not open with `apiSecret`.
    */
   static async open(options: OidcIssuerOptions): Promise<OidcIssuer> {
-    const issuer = parseIssuer(options.issuer);
+    const given = options.issuer;
+    const issuer =
+      typeof given === 'function' ? () => parseIssuer(given()) : constant(parseIssuer(given));
     const rotationIntervalMs = options.rotationIntervalMs ?? DEFAULT_ROTATION_INTERVAL_MS;
     if (!Number.isSafeInteger(rotationIntervalMs) || rotationIntervalMs <= 0)
       throw new RangeError('options.rotationIntervalMs must be a positive integer');
@@ -94,6 +104,11 @@ export class OidcIssuer implements IdentityTokenSource {
       now,
     });
     return new OidcIssuer(issuer, keys, ttlSeconds, now);
+  }
+
+  /** The issuer URL (`iss` of every token). */
+  get issuer(): string {
+    return this.#issuer();
   }
 
   /** The workspace id (`ws_…`), every token's `sub`. */
@@ -145,6 +160,10 @@ export class OidcIssuer implements IdentityTokenSource {
       claims_supported: CLAIMS,
     };
   }
+}
+
+function constant(value: string): () => string {
+  return () => value;
 }
 
 function parseIssuer(value: unknown): string {
