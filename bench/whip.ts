@@ -38,10 +38,10 @@ const SEND_SECONDS = 4;
 /** Sent first and not counted: every track has joined the recording by its end. */
 const WARM_UP_SECONDS = 1;
 const DRAIN_MS = 700;
-const PUBLISHER_COUNTS = [10, 25, 50, 100, 150, 200] as const;
+const PUBLISHER_COUNTS = [25, 50, 100, 150, 200, 250] as const;
 const LOSS_THRESHOLD = 0.001;
 /** The whole measurement stops growing N after this long. */
-const BUDGET_MS = 100_000;
+const BUDGET_MS = 75_000;
 const AUDIO_PPS = 50;
 const VIDEO_FPS = 30;
 const AUDIO_BYTES = 80;
@@ -202,6 +202,8 @@ type Step = {
   readonly loss: number;
   /** Server CPU seconds per wall second. */
   readonly cores: number;
+  /** The sending process's CPU seconds per wall second (werift publishers or the UDP sender). */
+  readonly senderCores?: number;
 };
 
 async function withServer<T>(fn: (url: string, secret: string, pid: number) => Promise<T>): Promise<T> {
@@ -233,13 +235,15 @@ async function whipStep(n: number): Promise<Step> {
       await new Promise((r) => setTimeout(r, DRAIN_MS));
       const before = await writtenRtp(url);
       const cpu0 = await cpuSeconds(pid);
+      const pubCpu0 = await cpuSeconds(pub.proc.pid!);
       pub.proc.stdin!.write(`${SEND_SECONDS}\n`);
       const { sent } = await nextJson<{ sent: number }>(pub.lines, 'publishers');
+      const pubCpu1 = await cpuSeconds(pub.proc.pid!);
       pub.proc.stdin!.end();
       await new Promise((r) => setTimeout(r, DRAIN_MS));
       const cpu1 = await cpuSeconds(pid);
       const recorded = (await writtenRtp(url)) - before;
-      return result(n, sent, recorded, cpu1 - cpu0);
+      return { ...result(n, sent, recorded, cpu1 - cpu0), senderCores: (pubCpu1 - pubCpu0) / SEND_SECONDS };
     } finally {
       await new Promise((resolve) => {
         if (pub.proc.exitCode !== null) resolve(undefined);
@@ -322,13 +326,14 @@ export async function runWhipBench(): Promise<string> {
   const perPub = (s: Step): number => s.cores / s.publishers;
   let out = `\nwhip: N werift publishers (Opus-like ${AUDIO_PPS} pkt/s × ${AUDIO_BYTES} B + VP8-like ${VIDEO_FPS} fps × 1 pkt ≈ ${VIDEO_BYTES} B) for ${SEND_SECONDS} s into one server\n`;
   out += `baseline: the same packets as 2N plain RTP/UDP tracks; ratio = WHIP/UDP server CPU\n`;
-  out += row(['publishers', 'sent pkt/s', 'whip loss', 'whip cores', 'udp loss', 'udp cores', 'cpu ratio', 'core/pub']);
+  out += row(['publishers', 'sent pkt/s', 'whip loss', 'whip cores', 'pub cores', 'udp loss', 'udp cores', 'cpu ratio', 'core/pub']);
   for (const { whip, udp } of results) {
     out += row([
       String(whip.publishers),
       `${(whip.sent / SEND_SECONDS / 1000).toFixed(1)} k/s`,
       pct(whip.loss),
       whip.cores.toFixed(2),
+      whip.senderCores?.toFixed(2) ?? '—',
       pct(udp.loss),
       udp.cores.toFixed(2),
       udp.cores === 0 ? '—' : (whip.cores / udp.cores).toFixed(2),
@@ -348,7 +353,7 @@ export async function runWhipBench(): Promise<string> {
     out += `stopped at ${last.whip.publishers} publishers: ${pct(last.whip.loss)} lost, ${last.whip.cores.toFixed(2)} cores\n`;
   }
   if (failure !== undefined) out += `stopped: ${failure}\n`;
-  out += `(publishers run in one werift child process sharing the machine's ${os.availableParallelism()} cores: at high N the publisher process, not the server, may be the limit)\n`;
+  out += `(publishers run in one werift child process ("pub cores") sharing the machine's ${os.availableParallelism()} cores: when it nears 1.00 the publishers, not the server, are the limit)\n`;
   return out;
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   getSchemaVersion,
   LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
   migrateToLatest,
   openDatabase,
   toJson,
@@ -57,6 +58,49 @@ describe('migrations', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('0003 upgrades a version-2 database in place: recordings keep their rows and foreign keys, and take the delivery statuses', async () => {
+    const file = path.join(temp.dir, 'tapedeck.db');
+    const handle = openDatabase({ path: file });
+    const { Migrator } = await import('kysely');
+    const migrator = new Migrator({
+      db: handle.db,
+      provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) },
+    });
+    expect((await migrator.migrateTo('0002_app_settings')).error).toBeUndefined();
+    const now = 1_700_000_000_000;
+    await sql`insert into call_types (name, settings, grants, external_storage, created_at, updated_at) values ('default', '{}', '{}', null, ${now}, ${now})`.execute(
+      handle.db,
+    );
+    await sql`insert into calls (type, id, created_by, settings_override, state, created_at, updated_at, ended_at) values ('default', 'c1', null, '{}', 'ended', ${now}, ${now}, ${now})`.execute(
+      handle.db,
+    );
+    await sql`insert into recordings (id, call_type, call_id, recording_type, status, storage_name, storage_provider, started_at, stopped_at, error_code, error_message, updated_at) values ('r1', 'default', 'c1', 'raw', 'ready', 'local', 'local', ${now}, ${now}, null, null, ${now})`.execute(
+      handle.db,
+    );
+    await sql`insert into recording_parts (recording_id, part_number, status, archive_path, bytes, started_at, ended_at, interrupted) values ('r1', 1, 'ready', 'x.zip', 10, ${now}, ${now}, 0)`.execute(
+      handle.db,
+    );
+
+    expect(await migrateToLatest(handle.db)).toBe(LATEST_SCHEMA_VERSION);
+    const recording = await handle.db
+      .selectFrom('recordings')
+      .selectAll()
+      .executeTakeFirstOrThrow();
+    expect(recording).toMatchObject({ id: 'r1', status: 'ready', storage_snapshot: null });
+    await handle.db.updateTable('recordings').set({ status: 'delivering' }).execute();
+    await expect(
+      handle.db
+        .updateTable('recordings')
+        .set({ status: 'bogus' as never })
+        .execute(),
+    ).rejects.toThrow(/CHECK constraint/);
+    // The parts still reference recordings: deleting the recording cascades.
+    await handle.db.deleteFrom('recordings').execute();
+    expect(await handle.db.selectFrom('recording_parts').selectAll().execute()).toEqual([]);
+    expect((await sql`pragma foreign_keys`.execute(handle.db)).rows).toEqual([{ foreign_keys: 1 }]);
+    await handle.close();
   });
 
   it('migrateToLatest() run again, in the same process and after reopening, changes nothing', async () => {

@@ -16,15 +16,15 @@
  * `swift` package installs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { access, constants, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** tempauth's `user_test_tester = testing .admin`: S3 access key and secret. */
+/** tempauth's `user_test_tester = <key> .admin`: the S3 access key; the key (secret) is generated per run. */
 export const SWIFT_ACCESS_KEY_ID = 'test:tester';
-export const SWIFT_SECRET_ACCESS_KEY = 'testing';
 
 export type RunningSwift = {
   /** `http://127.0.0.1:<proxy port>`; path-style addressing, region us-east-1. */
@@ -148,7 +148,13 @@ use = egg:swift#${kind}
 `;
 }
 
-function proxyConf(dir: string, port: number, memcachedPort: number, logPort: number): string {
+function proxyConf(
+  dir: string,
+  port: number,
+  memcachedPort: number,
+  logPort: number,
+  secret: string,
+): string {
   const filters = PIPELINE.split(' ').filter(
     (f) => f !== 'proxy-server' && !['cache', 's3api', 'tempauth'].includes(f),
   );
@@ -178,7 +184,7 @@ location = us-east-1
 
 [filter:tempauth]
 use = egg:swift#tempauth
-user_test_tester = testing .admin
+user_test_tester = ${secret} .admin
 
 ${[...new Set(filters)].map((f) => `[filter:${f}]\nuse = egg:swift#${f.replace(/-/g, '_')}\n`).join('\n')}`;
 }
@@ -231,6 +237,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Builds rings and configs in a fresh temp dir, starts memcached and the four Swift servers. */
 export async function startSwift(): Promise<RunningSwift> {
+  // tempauth keys are alphanumeric; a fresh one per run, never a real secret.
+  const secret = randomBytes(18).toString('hex');
   const bin = new Map<string, string>();
   for (const name of BINARIES) bin.set(name, await findBinary(name));
   try {
@@ -288,7 +296,7 @@ export async function startSwift(): Promise<RunningSwift> {
     }
     await writeFile(
       path.join(dir, 'proxy-server.conf'),
-      proxyConf(dir, ports.proxy, ports.memcached, logPort),
+      proxyConf(dir, ports.proxy, ports.memcached, logPort, secret),
     );
 
     const logFile = await open(path.join(dir, 'servers.log'), 'a');
@@ -318,7 +326,7 @@ export async function startSwift(): Promise<RunningSwift> {
     return {
       endpoint: `http://127.0.0.1:${ports.proxy}`,
       accessKeyId: SWIFT_ACCESS_KEY_ID,
-      secretAccessKey: SWIFT_SECRET_ACCESS_KEY,
+      secretAccessKey: secret,
       proxyLog,
       stop,
     };
