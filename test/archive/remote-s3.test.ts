@@ -1,11 +1,23 @@
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchiveInput, type OpenArchiveOptions } from '../../src/archive/reader/open-input.js';
-import { expectTapedeckError, readTree, sandbox, tarGzBuffer, zipBuffer, type Sandbox } from './reader-helpers.js';
-import { startS3rver, type RunningS3 } from './remote-s3rver.js';
+import {
+  expectTapedeckError,
+  readTree,
+  sandbox,
+  tarGzBuffer,
+  zipBuffer,
+  type Sandbox,
+} from './reader-helpers.js';
+import { startS3rverWithLog, type RunningS3rver as RunningS3 } from '../helpers/s3rver-server.js';
 
 const BUCKET = 'recordings';
 const FIRST = [
@@ -35,11 +47,15 @@ function options(extra: Partial<OpenArchiveOptions> = {}): OpenArchiveOptions {
 }
 
 function gets(key: string): number {
-  return s3.requests.filter((r) => r.startsWith(`GET /${BUCKET}/${key}`)).length;
+  return s3.requests
+    .map((r) => `${r.method} ${r.url}`)
+    .filter((r) => r.startsWith(`GET /${BUCKET}/${key}`)).length;
 }
 
 function heads(key: string): number {
-  return s3.requests.filter((r) => r.startsWith(`HEAD /${BUCKET}/${key}`)).length;
+  return s3.requests
+    .map((r) => `${r.method} ${r.url}`)
+    .filter((r) => r.startsWith(`HEAD /${BUCKET}/${key}`)).length;
 }
 
 async function put(key: string, body: Buffer): Promise<void> {
@@ -50,14 +66,22 @@ beforeAll(async () => {
   box = await sandbox();
   cacheDir = path.join(box.base, 'cache');
   // Fresh random credentials per run, handed to the SDK's default chain through the env.
-  const credentials = { accessKeyId: `AK${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('hex') };
-  s3 = await startS3rver(path.join(box.base, 's3'), [BUCKET], credentials);
+  const credentials = {
+    accessKeyId: `AK${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(20).toString('hex'),
+  };
+  s3 = await startS3rverWithLog([BUCKET], credentials, { directory: path.join(box.base, 's3') });
   setEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
   setEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
   setEnv('AWS_SESSION_TOKEN', undefined);
   setEnv('AWS_PROFILE', undefined);
   setEnv('TAPEDECK_S3_ENDPOINT', undefined);
-  client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+  });
 });
 
 afterAll(async () => {
@@ -90,7 +114,10 @@ describe('openArchiveInput({ remote: "s3://…" })', () => {
     expect(files).toHaveLength(2);
     expect(files[0]).toMatch(/^[0-9a-f]{64}\.archive$/);
     expect(files[1]).toBe(files[0]!.replace('.archive', '.json'));
-    const sidecar = JSON.parse(await readFile(path.join(cacheDir, files[1]!), 'utf8')) as { etag: string; source: string };
+    const sidecar = JSON.parse(await readFile(path.join(cacheDir, files[1]!), 'utf8')) as {
+      etag: string;
+      source: string;
+    };
     const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(sidecar.etag).toBe(head.ETag);
     expect(sidecar.source).toBe(`s3://${BUCKET}/${key} ${s3.endpoint}`);
@@ -120,7 +147,10 @@ describe('openArchiveInput({ remote: "s3://…" })', () => {
     await put(key, await zipBuffer(FIRST));
     setEnv('TAPEDECK_S3_ENDPOINT', s3.endpoint);
     try {
-      const opened = await openArchiveInput({ remote: `s3://${BUCKET}/${key}` }, { workDir: box.work, cacheDir });
+      const opened = await openArchiveInput(
+        { remote: `s3://${BUCKET}/${key}` },
+        { workDir: box.work, cacheDir },
+      );
       expect(await readTree(opened.root)).toEqual(tree(FIRST));
       await opened.cleanup();
     } finally {
@@ -159,7 +189,13 @@ describe('openArchiveInput({ remote: "s3://…" })', () => {
 
   it('a hostile archive from S3 is refused like a local one, labelled with its s3:// URL', async () => {
     const key = 'evil.tar.gz';
-    await put(key, await tarGzBuffer([{ name: 'ok', data: 'x' }, { name: '../../x', data: 'y' }]));
+    await put(
+      key,
+      await tarGzBuffer([
+        { name: 'ok', data: 'x' },
+        { name: '../../x', data: 'y' },
+      ]),
+    );
     await expectTapedeckError(
       openArchiveInput({ remote: `s3://${BUCKET}/${key}` }, options()),
       'UNSAFE_ARCHIVE',

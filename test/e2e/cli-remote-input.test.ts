@@ -13,7 +13,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeZipArchive } from '../../src/archive/writer/write-zip.js';
-import { startS3rver, type RunningS3 } from '../archive/remote-s3rver.js';
+import { startS3rverWithLog, type RunningS3rver as RunningS3 } from '../helpers/s3rver-server.js';
 import { captureWithFfmpeg } from '../helpers/ffmpeg-rtp-capture.js';
 import { copyTree } from './support/archive-variants.js';
 import { expectFailure, runCliInProcess, runCliProcess } from './support/cli-runner.js';
@@ -85,7 +85,7 @@ beforeAll(async () => {
   };
   const s3Dir = path.join(box.base, 's3');
   await mkdir(s3Dir);
-  s3 = await startS3rver(s3Dir, [BUCKET], credentials);
+  s3 = await startS3rverWithLog([BUCKET], credentials, { directory: s3Dir });
   for (const [name, value] of Object.entries(awsEnv())) {
     savedEnv.set(name, process.env[name]);
     if (value === undefined) delete process.env[name];
@@ -143,7 +143,9 @@ async function put(key: string, body: Buffer): Promise<void> {
 }
 
 const count = (method: 'GET' | 'HEAD', key: string): number =>
-  s3.requests.filter((r) => r.startsWith(`${method} /${BUCKET}/${key}`)).length;
+  s3.requests
+    .map((r) => `${r.method} ${r.url}`)
+    .filter((r) => r.startsWith(`${method} /${BUCKET}/${key}`)).length;
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
