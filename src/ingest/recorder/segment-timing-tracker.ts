@@ -11,7 +11,7 @@
 import type { SegmentTiming, TrackType } from '../../archive/types.js';
 import { ntpToUnixMs } from '../../rtp/ntp-time.js';
 import { parseRtcpCompound } from '../../rtp/rtcp.js';
-import type { RtpPacket } from '../../rtp/rtp-packet.js';
+import { parseRtpPacket, type RtpPacket } from '../../rtp/rtp-packet.js';
 import { probeVideoPayload, type VideoCodecName } from './video-packet-probe.js';
 
 export type TrackedCodec = 'opus' | VideoCodecName;
@@ -88,17 +88,44 @@ export class SegmentTimingTracker {
 
   /** One RTP packet, arrived at `arrivalMs` (integer Unix ms). */
   addRtp(packet: RtpPacket, arrivalMs: number): void {
-    this.#rtpPackets += 1;
-    if (packet.marker) this.#markers += 1;
     this.#first ??= { packet, arrivalMs };
-    this.#lastTimestamp = packet.timestamp;
+    this.#add(packet.marker, packet.timestamp, arrivalMs, packet.payload);
+  }
+
+  /**
+   * `addRtp()` for a valid RTP packet as bytes, its payload at `payloadOffset` (see
+   * rtpPayloadOffset): header fields are read in place; only the first packet is parsed.
+   */
+  addRtpBytes(bytes: Uint8Array, payloadOffset: number, arrivalMs: number): void {
+    if (this.#first === undefined) {
+      this.addRtp(parseRtpPacket(bytes), arrivalMs);
+      return;
+    }
+    const timestamp = ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0;
+    let payload: Uint8Array | undefined;
+    if (this.#options.codec !== 'opus') {
+      const padding = (bytes[0]! & 0x20) !== 0 ? bytes[bytes.byteLength - 1]! : 0;
+      payload = bytes.subarray(payloadOffset, bytes.byteLength - padding);
+    }
+    this.#add((bytes[1]! & 0x80) !== 0, timestamp, arrivalMs, payload);
+  }
+
+  #add(
+    marker: boolean,
+    timestamp: number,
+    arrivalMs: number,
+    payload: Uint8Array | undefined,
+  ): void {
+    this.#rtpPackets += 1;
+    if (marker) this.#markers += 1;
+    this.#lastTimestamp = timestamp;
     this.#lastArrivalMs = arrivalMs;
-    if (this.#options.codec === 'opus') return;
-    if (this.#frameTimestamp !== packet.timestamp) {
-      this.#frameTimestamp = packet.timestamp;
+    if (this.#options.codec === 'opus' || payload === undefined) return;
+    if (this.#frameTimestamp !== timestamp) {
+      this.#frameTimestamp = timestamp;
       this.#frameArrivalMs = arrivalMs;
     }
-    const probe = probeVideoPayload(this.#options.codec, packet.payload);
+    const probe = probeVideoPayload(this.#options.codec, payload);
     // A keyframe starts with its frame's first packet (H264: parameter sets before the IDR).
     if (probe.keyframe) this.#firstKeyframeArrivalMs ??= this.#frameArrivalMs;
     if (probe.width !== undefined && probe.height !== undefined) {

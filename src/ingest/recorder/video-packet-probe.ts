@@ -51,6 +51,10 @@ export function probeVideoPayload(codec: VideoCodecName, payload: Uint8Array): V
 }
 
 function probeVp8(payload: Uint8Array): VideoPacketProbe {
+  // Per packet: only a partition 0 start (S = 1, PID = 0) can tell anything; the rest are
+  // turned away on the first byte, before the descriptor is parsed.
+  const b0 = payload[0];
+  if (b0 === undefined || (b0 & 0x17) !== 0x10) return NONE;
   const d = parseVp8Descriptor(payload);
   if (d === undefined || !d.startOfPartition || d.partitionIndex !== 0) return NONE;
   const header = parseVp8FrameHeader(payload.subarray(d.headerLength));
