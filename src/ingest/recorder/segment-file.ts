@@ -90,13 +90,14 @@ export class SegmentFile {
 
   /**
    * `add()` without the input object (the per-packet path): `rtp` is set for media
-   * packets (they feed the timing).
+   * packets (they feed the timing): parsed, or the payload offset of a valid RTP packet
+   * of the segment's SSRC (see rtpPayloadOffset).
    */
   addPacket(
     packet: Uint8Array,
     arrivalMs: number,
     isRtcp: boolean,
-    rtp: RtpPacket | undefined,
+    rtp: RtpPacket | number | undefined,
   ): void {
     const init = this.#init;
     if (this.#failure !== undefined || this.#closing !== undefined) {
@@ -105,9 +106,12 @@ export class SegmentFile {
       return;
     }
     const offsetMs = Math.max(0, Math.floor(arrivalMs) - init.startMs);
-    if (rtp !== undefined)
-      this.#tracker.addRtp(rtp, init.startMs + offsetMs); // what the rtpdump says, so recovery agrees
-    else if (isRtcp) this.#tracker.addRtcp(packet); // validated by the track
+    // Timing uses what the rtpdump says (start + offset), so recovery agrees.
+    if (rtp === undefined) {
+      if (isRtcp) this.#tracker.addRtcp(packet); // validated by the track
+    } else if (typeof rtp === 'number') {
+      this.#tracker.addRtpBytes(packet, rtp, init.startMs + offsetMs);
+    } else this.#tracker.addRtp(rtp, init.startMs + offsetMs);
     if (this.#queue !== undefined) this.#queue.push({ offsetMs, packet, isRtcp });
     else this.#write(offsetMs, packet, isRtcp);
   }

@@ -25,6 +25,7 @@
  */
 import type { SegmentTiming, TrackType } from '../../archive/types.js';
 import { parseRtcpCompound } from '../../rtp/rtcp.js';
+import { rtpPayloadOffset, rtpPayloadType, rtpSsrc } from '../../rtp/rtp-header-check.js';
 import { parseRtpPacket, type RtpPacket } from '../../rtp/rtp-packet.js';
 import type { FlushClock } from './flush-clock.js';
 import { checkEndpoint, checkTrackId, checkTrackType } from './option-checks.js';
@@ -135,23 +136,24 @@ export class TrackRecorder implements PacketSink {
       this.#pushRtcp(packet, arrivalMs);
       return;
     }
-    let rtp: RtpPacket;
-    try {
-      rtp = parseRtpPacket(packet);
-    } catch {
+    // The common case (a media packet of the open segment's SSRC) reads the header in
+    // place; anything else is parsed in full below.
+    const payloadOffset = rtpPayloadOffset(packet);
+    if (payloadOffset < 0) {
       c.droppedMalformed += 1;
       if (this.#tally !== undefined) this.#tally.droppedMalformed += 1;
       return;
     }
-    if (this.#codec.repair.has(rtp.payloadType)) {
+    if (this.#codec.repair.has(rtpPayloadType(packet))) {
       this.#toSegmentOrHeld({ packet, arrivalMs, isRtcp: false });
       return;
     }
     const segment = this.#segment;
-    if (segment?.ssrc === rtp.ssrc) {
-      segment.addPacket(packet, arrivalMs, false, rtp);
+    if (segment !== undefined && segment.ssrc === rtpSsrc(packet)) {
+      segment.addPacket(packet, arrivalMs, false, payloadOffset);
       return;
     }
+    const rtp = parseRtpPacket(packet); // valid: rtpPayloadOffset said so
     if (this.#left?.ssrc === rtp.ssrc && arrivalMs < this.#left.untilMs) {
       c.droppedStale += 1;
       if (this.#tally !== undefined) this.#tally.droppedStale += 1;

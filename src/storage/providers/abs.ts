@@ -16,9 +16,7 @@
  * @see https://learn.microsoft.com/rest/api/storageservices/put-block-list
  * @see https://learn.microsoft.com/rest/api/storageservices/create-user-delegation-sas
  */
-import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import type { TokenCredential } from '@azure/identity';
 import {
@@ -39,6 +37,7 @@ import type {
   UploadResult,
 } from '../types.js';
 import { classifyAbsError } from './abs-errors.js';
+import { assertReadable, PROBE_BODY, probeKey } from './provider-common.js';
 
 export type AbsDestinationOptions = {
   /** Account key (from StorageSecrets.absAccountKey) — also lets presign make a service SAS. */
@@ -59,32 +58,11 @@ const MAX_SAS_TTL_SECONDS = 7 * 24 * 3600;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** A bound on one check, so a black-holed endpoint cannot hang it. */
 const CHECK_TIMEOUT_MS = 30_000;
-const PROBE_BODY = Buffer.from('tapedeck write probe\n');
 /**
  * The SAS format signed. Pinned to a GA version that Azure and Azurite both verify: the
  * SDK's newest (2026-04-06) adds string-to-sign fields the emulator does not know yet.
  */
 const SAS_VERSION = '2025-11-05';
-
-function probeKey(prefix: string): string {
-  const name = `.write_probe_${randomBytes(8).toString('hex')}`;
-  const base = prefix.replace(/^\/+|\/+$/g, '');
-  return base === '' ? name : `${base}/${name}`;
-}
-
-/** A missing or unreadable local file is the caller's problem, not the destination's. */
-async function assertReadable(file: string, key: string): Promise<void> {
-  try {
-    await access(file, constants.R_OK);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new TapedeckError(
-      'INPUT_NOT_FOUND',
-      `upload of "${key}": local file is not readable (${typeof code === 'string' ? code : 'error'})`,
-      { cause: error },
-    );
-  }
-}
 
 export function createAbsDestination(
   config: StorageConfig,

@@ -18,9 +18,7 @@
  * @see https://cloud.google.com/storage/docs/performing-resumable-uploads
  * @see https://cloud.google.com/storage/docs/access-control/signed-urls
  */
-import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud/storage';
@@ -36,6 +34,7 @@ import type {
 } from '../types.js';
 import { bridgeAuthClient, serviceAccountEmailOf } from './gcs-auth-bridge.js';
 import { classifyGcsError } from './gcs-errors.js';
+import { assertReadable, PROBE_BODY, probeKey } from './provider-common.js';
 
 export type GcsDestinationOptions = {
   /** A ready auth client (federated; built by another engineer). */
@@ -54,27 +53,6 @@ const CHUNK_QUANTUM = 256 * 1024;
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
 /** V4 signed URLs live at most seven days. */
 const MAX_SIGNED_TTL_SECONDS = 7 * 24 * 3600;
-const PROBE_BODY = Buffer.from('tapedeck write probe\n');
-
-function probeKey(prefix: string): string {
-  const name = `.write_probe_${randomBytes(8).toString('hex')}`;
-  const base = prefix.replace(/^\/+|\/+$/g, '');
-  return base === '' ? name : `${base}/${name}`;
-}
-
-/** A missing or unreadable local file is the caller's problem, not the destination's. */
-async function assertReadable(file: string, key: string): Promise<void> {
-  try {
-    await access(file, constants.R_OK);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new TapedeckError(
-      'INPUT_NOT_FOUND',
-      `upload of "${key}": local file is not readable (${typeof code === 'string' ? code : 'error'})`,
-      { cause: error },
-    );
-  }
-}
 
 function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new TapedeckError('ABORTED', `${what}: aborted`);

@@ -26,7 +26,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { randomBytes } from 'node:crypto';
 import { TapedeckError } from '../../errors.js';
 import type {
   CheckInput,
@@ -38,6 +37,7 @@ import type {
 } from '../types.js';
 import { classifyS3Error, isBodylessS3Failure } from './s3-errors.js';
 import { uploadToS3 } from './s3-upload.js';
+import { probeKey } from './provider-common.js';
 
 const MIB = 1024 * 1024;
 /** S3's floor for every part but the last. */
@@ -101,10 +101,7 @@ function resolveOptions(options: S3DestinationOptions): Resolved {
 }
 
 /** `{prefix}/.write_probe_<hex>`; '' (or only slashes) → the bucket root; never `//`. */
-export function probeKey(prefix: string, suffix: string): string {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '').replace(/\/{2,}/g, '/');
-  return trimmed === '' ? `.write_probe_${suffix}` : `${trimmed}/.write_probe_${suffix}`;
-}
+export { probeKey } from './provider-common.js';
 
 /**
  * HeadBucket answers have no body, so a 403 cannot tell a rejected signature from a missing
@@ -214,7 +211,7 @@ export function createS3Destination(
       return;
     }
     for (const prefix of new Set(input.prefixes)) {
-      const key = probeKey(prefix, randomBytes(8).toString('hex'));
+      const key = probeKey(prefix);
       const body = Buffer.from('tapedeck write probe\n');
       await send(`PutObject of "${key}"`, () =>
         client.send(
