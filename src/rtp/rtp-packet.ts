@@ -82,7 +82,6 @@ export function parseRtpPacket(bytes: Uint8Array): RtpPacket {
   const hasExtension = (b0 & 0x10) !== 0;
   const csrcCount = b0 & 0x0f;
   const b1 = bytes[1]!;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
 
   let pos = FIXED_HEADER_BYTES;
   const csrcBytes = csrcCount * 4;

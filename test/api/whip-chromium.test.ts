@@ -33,6 +33,9 @@ import {
 
 const PUBLISH_MS = 4000;
 
+/** A track as GET /v1/calls/{type}/{id} lists it. */
+type CallTrackJson = { readonly track_id: string; readonly kind: string } & Record<string, unknown>;
+
 let t: TestService;
 let profiles = 0;
 let work: string;
@@ -148,7 +151,8 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
       '/whip/whip/e2e?session_id=s1',
       token,
       PUBLISH_MS,
-      async () => (await t.api('GET', '/v1/calls/whip/e2e')).json.call,
+      async (): Promise<{ tracks: CallTrackJson[] }> =>
+        (await t.api('GET', '/v1/calls/whip/e2e')).json.call as { tracks: CallTrackJson[] },
     );
     expect(answer.status).toBe(201);
     expect(answer.contentType).toBe('application/sdp');
@@ -161,7 +165,7 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
     });
     expect(again.status).toBe(404);
     // While publishing, the call listed the session's two WHIP tracks, being recorded.
-    const whipTracks: Json[] = during.tracks;
+    const whipTracks = during!.tracks;
     expect(
       whipTracks
         .map((track) => ({ ...track, track_id: typeof track.track_id }))
