@@ -147,6 +147,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     dataDir: config.dataDir,
     rtpHost: config.rtpHost,
     partSeconds: config.partSeconds,
+    udpReceiveBufferBytes: config.udpReceiveBufferBytes,
     apiSecret: secret,
     metrics,
     baseUrl,

@@ -46,11 +46,41 @@ export async function finishRecording(ctx: FinishContext, active: ActiveRecordin
   try {
     await transitionRecording(db, id, 'finalizing');
     await updateRecordingPart(db, id, part, { status: 'finalizing' });
-    await deliverPart(ctx, active.recording, part, await active.finalize());
-    delivered = true;
+    let lastPartEmpty: TapedeckError | undefined;
+    try {
+      await deliverPart(ctx, active.recording, part, await active.finalize());
+    } catch (error) {
+      if (!(error instanceof TapedeckError && error.code === 'NO_TRACKS')) throw error;
+      lastPartEmpty = error;
+    }
+    delivered = lastPartEmpty === undefined;
     // Parts cut earlier are delivered on their own; the recording is ready when all are.
     while (active.pendingParts.size > 0) await Promise.allSettled([...active.pendingParts]);
-    const parts = await listRecordingParts(db, id);
+    let parts = await listRecordingParts(db, id);
+    // A part that received no media (bytes 0) has no archive: it is reported on its own
+    // (call.recording_failed with its part_number) and does not fail a recording whose
+    // other parts hold media.
+    const withMedia = parts.filter((p) => p.bytes !== 0 && p.partNumber !== part);
+    if (lastPartEmpty !== undefined) {
+      if (withMedia.length === 0) throw lastPartEmpty;
+      await updateRecordingPart(db, id, part, { status: 'failed' });
+      await appendEvent(db, {
+        type: 'call.recording_failed',
+        callCid: cid,
+        recordingId: id,
+        payload: {
+          recording_id: id,
+          recording_type: active.recording.recordingType,
+          part_number: part,
+          reason: `${lastPartEmpty.code}: ${lastPartEmpty.message}`,
+        },
+      });
+      delivered = true;
+      parts = await listRecordingParts(db, id);
+    }
+    parts = parts.filter((p) => !(p.status === 'failed' && p.bytes === 0));
+    if (parts.length === 0)
+      throw new TapedeckError('NO_TRACKS', 'no part of the recording received media');
     const failed = parts.filter((p) => p.status !== 'ready' && p.status !== 'delivering');
     if (failed.length > 0) {
       throw new TapedeckError(

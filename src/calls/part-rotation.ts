@@ -21,7 +21,8 @@ import {
 import { pathToFileURL } from 'node:url';
 import { archiveCategory, enqueueDelivery } from '../delivery/delivery-worker.js';
 import { linkFile } from '../delivery/file-links.js';
-import { toTapedeckError } from '../errors.js';
+import { rm } from 'node:fs/promises';
+import { TapedeckError, toTapedeckError } from '../errors.js';
 import { MANAGED_STORAGE_NAME } from '../storage/types.js';
 import type { FinalizedPart } from '../ingest/recorder/index.js';
 import type { CutPart } from './active-recording.js';
@@ -43,6 +44,14 @@ export async function deliverPart(
 ): Promise<void> {
   const { db } = ctx;
   const { id, callType, callId } = recording;
+  if (!zip.files.some((f) => f.path.endsWith('.rtpdump'))) {
+    await rm(zip.path, { force: true });
+    await updateRecordingPart(db, id, partNumber, { bytes: 0 });
+    throw new TapedeckError(
+      'NO_TRACKS',
+      `part ${partNumber} received no media, so it has no archive`,
+    );
+  }
   const name = partArchiveName(callType, callId, partNumber);
   const stored = await ctx.storage.put(zip.path, id, name);
   const category = archiveCategory(zip.files.map((f) => f.path));

@@ -31,6 +31,8 @@ export type TapedeckConfig = {
    * on its own. `TAPEDECK_PART_SECONDS`, 1..86400, default 7200 (2 hours).
    */
   readonly partSeconds: number;
+  /** SO_RCVBUF asked for on each RTP/RTCP socket (the kernel caps it at net.core.rmem_max). `TAPEDECK_UDP_RECEIVE_BUFFER_BYTES`, default 4194304. */
+  readonly udpReceiveBufferBytes: number;
   /** The service's public origin: OIDC issuer and base of download URLs. `TAPEDECK_PUBLIC_URL`, default `http://<host>:<port>`. */
   readonly publicUrl?: string;
   /** Managed storage deletes recordings after this many days. `TAPEDECK_RETENTION_DAYS`, 1..3650, default 14. */
@@ -81,6 +83,7 @@ const KEYS = {
   rtpPortMin: 'TAPEDECK_RTP_PORT_MIN',
   rtpPortMax: 'TAPEDECK_RTP_PORT_MAX',
   partSeconds: 'TAPEDECK_PART_SECONDS',
+  udpReceiveBufferBytes: 'TAPEDECK_UDP_RECEIVE_BUFFER_BYTES',
   publicUrl: 'TAPEDECK_PUBLIC_URL',
   retentionDays: 'TAPEDECK_RETENTION_DAYS',
   deliveryWindowSeconds: 'TAPEDECK_DELIVERY_WINDOW_SECONDS',
@@ -131,6 +134,13 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
   }
   const partSeconds = integer(raw('partSeconds'), 7200, 1, 86400, problems);
   const apiSecret = secret(raw('apiSecret'), problems);
+  const udpReceiveBufferBytes = integer(
+    raw('udpReceiveBufferBytes'),
+    4 * 1024 * 1024,
+    65536,
+    1 << 30,
+    problems,
+  );
   const publicUrl = optionalUrl(raw('publicUrl'), problems);
   const retentionDays = integer(raw('retentionDays'), 14, 1, 3650, problems);
   const deliveryWindowSeconds = integer(
@@ -177,6 +187,7 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
     rtpPortMin: rtpPortMin!,
     rtpPortMax: rtpPortMax!,
     partSeconds: partSeconds!,
+    udpReceiveBufferBytes: udpReceiveBufferBytes!,
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     retentionDays: retentionDays!,
     deliveryWindowSeconds: deliveryWindowSeconds!,

@@ -383,7 +383,10 @@ export async function markReadyWhenComplete(
   db: Kysely<Schema>,
   recordingId: string,
 ): Promise<void> {
-  const parts = await listRecordingParts(db, recordingId);
+  // Parts that received no media (failed with 0 bytes) have no archive and do not count.
+  const parts = (await listRecordingParts(db, recordingId)).filter(
+    (p) => !(p.status === 'failed' && p.bytes === 0),
+  );
   if (parts.length === 0 || parts.some((p) => p.status !== 'ready')) return;
   const recording = await getRecording(db, recordingId);
   if (recording?.status !== 'delivering') return;

@@ -17,31 +17,55 @@ export type SyntheticOpusOptions = {
   readonly pauseMs?: number;
 };
 
-/** Resolves after the last packet was handed to the socket; returns the count sent. */
-export async function sendSyntheticOpus(options: SyntheticOpusOptions): Promise<number> {
+export type SyntheticOpusSender = {
+  /** Sends `packets` more packets of the same stream (one socket, one SSRC, sequence continued). */
+  send(packets: number): Promise<void>;
+  close(): void;
+};
+
+/** One stream from one source port: the endpoint latches the first source, so keep it. */
+export function syntheticOpusSender(
+  options: Omit<SyntheticOpusOptions, 'packets'>,
+): SyntheticOpusSender {
   const socket = createSocket('udp4');
   const ssrc = randomBytes(4).readUInt32BE(0);
   const filler = randomBytes(options.payloadBytes ?? 80);
+  let i = 0;
+  return {
+    async send(packets) {
+      for (let n = 0; n < packets; n++, i++) {
+        const payload = new Uint8Array(filler.length + 1);
+        payload[0] = 0xfc; // config 31 (CELT FB 20 ms), stereo, one frame
+        payload.set(filler, 1);
+        const packet = serializeRtpPacket({
+          payloadType: 111,
+          sequenceNumber: i & 0xffff,
+          timestamp: (i * 960) >>> 0,
+          ssrc,
+          marker: i === 0,
+          payload,
+        });
+        await new Promise<void>((resolve, reject) =>
+          socket.send(packet, options.port, options.host, (error) =>
+            error ? reject(error) : resolve(),
+          ),
+        );
+        if (n % 50 === 49) await new Promise((r) => setTimeout(r, options.pauseMs ?? 5));
+      }
+    },
+    close() {
+      socket.close();
+    },
+  };
+}
+
+/** Resolves after the last packet was handed to the socket; returns the count sent. */
+export async function sendSyntheticOpus(options: SyntheticOpusOptions): Promise<number> {
+  const sender = syntheticOpusSender(options);
   try {
-    for (let i = 0; i < options.packets; i++) {
-      const payload = new Uint8Array(filler.length + 1);
-      payload[0] = 0xfc; // config 31 (CELT FB 20 ms), stereo, one frame
-      payload.set(filler, 1);
-      const packet = serializeRtpPacket({
-        payloadType: 111,
-        sequenceNumber: i & 0xffff,
-        timestamp: (i * 960) >>> 0,
-        ssrc,
-        marker: i === 0,
-        payload,
-      });
-      await new Promise<void>((resolve, reject) =>
-        socket.send(packet, options.port, options.host, (error) => (error ? reject(error) : resolve())),
-      );
-      if (i % 50 === 49) await new Promise((r) => setTimeout(r, options.pauseMs ?? 5));
-    }
+    await sender.send(options.packets);
   } finally {
-    socket.close();
+    sender.close();
   }
   return options.packets;
 }
