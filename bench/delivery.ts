@@ -41,7 +41,8 @@ async function ensureFile(): Promise<string> {
   await mkdir(cache, { recursive: true });
   const handle = await open(`${file}.tmp`, 'w');
   try {
-    for (let written = 0; written < SIZE; written += 4 * MIB) await handle.write(randomBytes(4 * MIB));
+    for (let written = 0; written < SIZE; written += 4 * MIB)
+      await handle.write(randomBytes(4 * MIB));
   } finally {
     await handle.close();
   }
@@ -67,14 +68,26 @@ async function timed(work: () => Promise<unknown>): Promise<{ ms: number; peakRs
 
 const mbps = (ms: number): number => SIZE / MIB / (ms / 1000);
 const mb = (bytes: number): string => `${(bytes / MIB).toFixed(0)} MB`;
-const row = (...cells: string[]): string => `  ${cells[0]!.padEnd(34)}${cells.slice(1).map((c) => c.padStart(12)).join('')}\n`;
+const row = (...cells: string[]): string =>
+  `  ${cells[0]!.padEnd(34)}${cells
+    .slice(1)
+    .map((c) => c.padStart(12))
+    .join('')}\n`;
 
 async function uploadBench(): Promise<string> {
   const file = await ensureFile();
   const sha256 = await sha256Of(file);
-  const credentials = { accessKeyId: `AK${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
+  const credentials = {
+    accessKeyId: `AK${randomBytes(6).toString('hex')}`,
+    secretAccessKey: randomBytes(20).toString('hex'),
+  };
   const s3 = await startS3rverWithLog([BUCKET], credentials);
-  const client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials });
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials,
+  });
   const config: StorageConfig = {
     name: 'bench',
     storageType: 's3',
@@ -84,23 +97,44 @@ async function uploadBench(): Promise<string> {
     prefixes: {},
     s3: { region: 'us-east-1', endpointUrl: s3.endpoint, forcePathStyle: true },
   };
-  const destination = createS3Destination(config, { credentials, partSizeBytes: PART, queueSize: QUEUE });
+  const destination = createS3Destination(config, {
+    credentials,
+    partSizeBytes: PART,
+    queueSize: QUEUE,
+  });
   const baseline = async (key: string): Promise<void> => {
     await new Upload({
       client,
-      params: { Bucket: BUCKET, Key: key, Body: createReadStream(file), ContentType: 'application/zip' },
+      params: {
+        Bucket: BUCKET,
+        Key: key,
+        Body: createReadStream(file),
+        ContentType: 'application/zip',
+      },
       partSize: PART,
       queueSize: QUEUE,
     }).done();
   };
   const tapedeck = async (key: string): Promise<void> => {
     // As the delivery worker calls it: with the digest recorded at hand-off, verified end to end.
-    await destination.upload({ key, file, sizeBytes: SIZE, contentType: 'application/zip', sha256 });
+    await destination.upload({
+      key,
+      file,
+      sizeBytes: SIZE,
+      contentType: 'application/zip',
+      sha256,
+    });
   };
-  const results = { baseline: [] as { ms: number; peakRss: number }[], tapedeck: [] as { ms: number; peakRss: number }[] };
+  const results = {
+    baseline: [] as { ms: number; peakRss: number }[],
+    tapedeck: [] as { ms: number; peakRss: number }[],
+  };
   try {
     for (let round = 0; round < 2; round++) {
-      for (const [name, run] of [['baseline', baseline], ['tapedeck', tapedeck]] as const) {
+      for (const [name, run] of [
+        ['baseline', baseline],
+        ['tapedeck', tapedeck],
+      ] as const) {
         const key = `${name}-${round}.bin`;
         results[name].push(await timed(() => run(key)));
         await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -117,8 +151,18 @@ async function uploadBench(): Promise<string> {
   const base = best(results.baseline);
   let report = `\ndelivery: ${mb(SIZE)} archive to s3rver on loopback (${PART / MIB} MiB parts, ${QUEUE} in parallel), best of 2\n`;
   report += row('', 'tapedeck', 'lib-storage', 'ratio');
-  report += row('throughput', `${mbps(td).toFixed(0)} MB/s`, `${mbps(base).toFixed(0)} MB/s`, (base / td).toFixed(2));
-  report += row('peak RSS (whole process)', mb(peak(results.tapedeck)), mb(peak(results.baseline)), (peak(results.tapedeck) / peak(results.baseline)).toFixed(2));
+  report += row(
+    'throughput',
+    `${mbps(td).toFixed(0)} MB/s`,
+    `${mbps(base).toFixed(0)} MB/s`,
+    (base / td).toFixed(2),
+  );
+  report += row(
+    'peak RSS (whole process)',
+    mb(peak(results.tapedeck)),
+    mb(peak(results.baseline)),
+    (peak(results.tapedeck) / peak(results.baseline)).toFixed(2),
+  );
   report += `  (ratio = tapedeck throughput / plain lib-storage throughput; target ≥ 0.9)\n`;
   return report;
 }
@@ -126,7 +170,10 @@ async function uploadBench(): Promise<string> {
 async function stopToReady(external: boolean): Promise<number> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
   const secret = randomBytes(32).toString('base64url');
-  const credentials = { accessKeyId: `AK${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
+  const credentials = {
+    accessKeyId: `AK${randomBytes(6).toString('hex')}`,
+    secretAccessKey: randomBytes(20).toString('hex'),
+  };
   const s3 = external ? await startS3rverWithLog([BUCKET], credentials) : undefined;
   const service = await startService({
     env: {
@@ -141,7 +188,9 @@ async function stopToReady(external: boolean): Promise<number> {
   });
   const client = new TapedeckClient({ baseUrl: service.url, apiSecret: secret });
   try {
-    await client.updateCallType('bench', { settings: { raw_recording: { mode: 'available', audio_only: true } } });
+    await client.updateCallType('bench', {
+      settings: { raw_recording: { mode: 'available', audio_only: true } },
+    });
     if (s3 !== undefined) {
       await client.createExternalStorage({
         name: 'bench-s3',
@@ -158,7 +207,12 @@ async function stopToReady(external: boolean): Promise<number> {
     }
     const call = client.call('bench', 'five-minutes');
     await call.getOrCreate();
-    const track = await call.addRtpTrack({ user_id: 'u', session_id: 's', track_type: 'audio', sdp: OPUS_SDP });
+    const track = await call.addRtpTrack({
+      user_id: 'u',
+      session_id: 's',
+      track_type: 'audio',
+      sdp: OPUS_SDP,
+    });
     await call.startRecording('raw', s3 !== undefined ? { external_storage: 'bench-s3' } : {});
     await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 15_000 });
     await new Promise((r) => setTimeout(r, 500));
@@ -167,7 +221,11 @@ async function stopToReady(external: boolean): Promise<number> {
     for (;;) {
       const { events } = await call.listEvents();
       if (events.some((e) => e.type === 'call.recording_ready')) break;
-      if (events.some((e) => e.type === 'call.recording_failed' || e.type === 'call.recording_copy_failed'))
+      if (
+        events.some(
+          (e) => e.type === 'call.recording_failed' || e.type === 'call.recording_copy_failed',
+        )
+      )
         throw new Error('the benchmark recording failed');
       await new Promise((r) => setTimeout(r, 10));
     }

