@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintUserToken } from '../../src/api/auth/tokens.js';
 import { OPUS_SDP, startTestService, type Json, type TestService } from '../calls/support.js';
+import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
 
 let t: TestService;
 beforeAll(async () => {
@@ -82,9 +83,18 @@ describe('/v1 call routes', () => {
     });
     expect(track.status).toBe(201);
     expect(track.json.rtp.host).toBe('127.0.0.1');
+    await sendSyntheticOpus({ host: track.json.rtp.host, port: track.json.rtp.port, packets: 50 });
+    await new Promise((r) => setTimeout(r, 200));
     const call = (await t.api('GET', '/v1/calls/auto/c1')).json.call;
     expect(call).toMatchObject({ state: 'live', recording: { active: true, status: 'recording' } });
     expect(call.members).toEqual([{ user_id: 'alice', role: 'user' }]);
+    expect(call.participants).toEqual([
+      {
+        user_id: 'alice',
+        role: 'user',
+        sessions: [{ session_id: 's1', track_ids: [track.json.track_id] }],
+      },
+    ]);
     const ended = await t.api('POST', '/v1/calls/auto/c1/end');
     expect(ended.json.call).toMatchObject({
       state: 'ended',
@@ -101,8 +111,20 @@ describe('/v1 call routes', () => {
         settings: { raw_recording: { mode: 'available' } },
       });
       await t.api('POST', '/v1/calls/avail/c1', {});
+      const track = await t.api('POST', '/v1/calls/avail/c1/rtp_tracks', {
+        user_id: 'bob',
+        session_id: 's1',
+        track_type: 'audio',
+        sdp: OPUS_SDP,
+      });
       const started = await t.api('POST', '/v1/calls/avail/c1/recordings/raw/start');
       expect(started.status).toBe(201);
+      await sendSyntheticOpus({
+        host: track.json.rtp.host,
+        port: track.json.rtp.port,
+        packets: 50,
+      });
+      await new Promise((r) => setTimeout(r, 200));
       const again = await t.api('POST', '/v1/calls/avail/c1/recordings/raw/start');
       expect(again.status).toBe(409);
       expect(again.json.error.message).toMatch(/already recording/);

@@ -9,7 +9,8 @@ import {
   type Recording,
   type TapedeckCall,
 } from '../../packages/client/src/index.js';
-import { startTestService, type TestService } from '../calls/support.js';
+import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
 
 const ROOT = new URL('../..', import.meta.url);
 
@@ -103,8 +104,16 @@ describe('TapedeckClient against a running service', () => {
       });
     });
 
-    it('startRecording(raw) then stopRecording(raw) without media settles as ready with one part and one file', async () => {
+    it('startRecording(raw), media on an RTP track, then stopRecording(raw) settles as ready with one part and one file', async () => {
+      const track = await call().addRtpTrack({
+        user_id: 'sdk-user',
+        session_id: 's1',
+        track_type: 'audio',
+        sdp: OPUS_SDP,
+      });
       const started = await call().startRecording('raw');
+      await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 50 });
+      await new Promise((r) => setTimeout(r, 200));
       recordingId = started.recording.id;
       expect(started.recording).toMatchObject({ type: 'raw', call_type: 'sdk', call_id: 'c1' });
       expect((await call().get()).call.recording).toMatchObject({
@@ -116,6 +125,7 @@ describe('TapedeckClient against a running service', () => {
       expect(again.message).toMatch(/already recording/);
 
       const stopped = await call().stopRecording('raw');
+      await call().removeRtpTrack(track.track_id);
       expect(stopped.recording.id).toBe(recordingId);
       settled = await pollSettled(call(), recordingId);
       expect(settled).toMatchObject({

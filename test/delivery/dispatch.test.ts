@@ -99,7 +99,7 @@ describe('webhook dispatch', () => {
     expect((await svc.api('GET', '/v1/app/webhook')).json.webhook.url).toBe(receiver.url);
   });
 
-  it('a start/stop recording without media is delivered as recording_started, _stopped, then _ready, each signed with Standard Webhooks headers', async () => {
+  it('a start/stop recording without media is delivered as recording_started, _stopped, then _failed (NO_TRACKS), each signed with Standard Webhooks headers', async () => {
     const events = await recordOnce(svc, 'avail', 'c1');
     const types = events.map((e) => e.type);
     const got = await waitFor('three verified deliveries for avail:c1', () => {
@@ -119,7 +119,8 @@ describe('webhook dispatch', () => {
       expect(d.event.recording_type).toBe('raw');
       expect(d.event.recording_id).toBe(events[0]?.recording_id);
     }
-    expect(types[2]).toBe('call.recording_ready');
+    expect(types[2]).toBe('call.recording_failed');
+    expect(String(got[2]?.event['reason'])).toMatch(/^NO_TRACKS: /);
   });
 
   it('an endpoint that answers 503 twice then 200 gets the same webhook-id three times, and the attempts are counted', async () => {

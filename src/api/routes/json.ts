@@ -58,6 +58,25 @@ export function externalTrackJson(track: ExternalTrack): object {
   };
 }
 
+/** Participants → sessions → track ids, in the order tracks were added. */
+function participantsJson(view: CallView): object[] {
+  const users = new Map<string, Map<string, string[]>>();
+  for (const t of [...view.tracks, ...view.externalTracks]) {
+    const sessions = users.get(t.userId) ?? new Map<string, string[]>();
+    users.set(t.userId, sessions);
+    sessions.set(t.sessionId, [...(sessions.get(t.sessionId) ?? []), t.trackId]);
+  }
+  const roles = new Map(view.members.map((m) => [m.userId, m.role]));
+  return [...users].map(([userId, sessions]) => ({
+    user_id: userId,
+    role: roles.get(userId) ?? null,
+    sessions: [...sessions].map(([sessionId, trackIds]) => ({
+      session_id: sessionId,
+      track_ids: trackIds,
+    })),
+  }));
+}
+
 export function callJson(view: CallView): object {
   const { call, settings, activeRecording } = view;
   return {
@@ -71,6 +90,7 @@ export function callJson(view: CallView): object {
     ended_at: isoOrNull(call.endedAtMs),
     members: view.members.map((m) => ({ user_id: m.userId, role: m.role })),
     tracks: [...view.tracks.map(trackJson), ...view.externalTracks.map(externalTrackJson)],
+    participants: participantsJson(view),
     recording:
       activeRecording === undefined
         ? { active: false }

@@ -210,11 +210,9 @@ export function registerRecordingRoutes(
       requireServer(request);
       const recording = await retryDelivery(deps.db, request.params.recording_id);
       deps.onRetry?.();
-      return reply
-        .status(202)
-        .send({
-          recording: recordingJson(await service.getRecording(recording.id), originOf(request)),
-        });
+      return reply.status(202).send({
+        recording: recordingJson(await service.getRecording(recording.id), originOf(request)),
+      });
     },
   );
 

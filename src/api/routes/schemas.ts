@@ -179,6 +179,27 @@ export const CALL_SCHEMA = {
       },
     },
     tracks: { type: 'array', items: TRACK_SCHEMA },
+    participants: {
+      type: 'array',
+      description: 'the same tracks by participant → session (track ids)',
+      items: {
+        type: 'object',
+        properties: {
+          user_id: { type: 'string' },
+          role: { type: ['string', 'null'] },
+          sessions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                session_id: { type: 'string' },
+                track_ids: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
     recording: {
       type: 'object',
       required: ['active'],
