@@ -120,7 +120,9 @@ describe('webhook dispatch', () => {
       expect(d.event.recording_id).toBe(events[0]?.recording_id);
     }
     expect(types[2]).toBe('call.recording_failed');
-    expect(String(got[2]?.event['reason'])).toMatch(/^NO_TRACKS: /);
+    expect(String((got[2]?.event as Record<string, unknown> | undefined)?.['reason'])).toMatch(
+      /^NO_TRACKS: /,
+    );
   });
 
   it('an endpoint that answers 503 twice then 200 gets the same webhook-id three times, and the attempts are counted', async () => {
