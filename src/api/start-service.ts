@@ -148,6 +148,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     rtpHost: config.rtpHost,
     partSeconds: config.partSeconds,
     udpReceiveBufferBytes: config.udpReceiveBufferBytes,
+    rtpPortRange: { min: config.rtpPortMin, max: config.rtpPortMax },
     apiSecret: secret,
     metrics,
     baseUrl,

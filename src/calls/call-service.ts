@@ -79,6 +79,8 @@ export type CallServiceOptions = {
   readonly onError?: (error: unknown) => void;
   /** Kernel receive buffer asked for each RTP track's sockets. Default 4 MiB (capped by rmem_max). */
   readonly udpReceiveBufferBytes?: number;
+  /** RTP/RTCP ports of `rtp_tracks` come from this inclusive range. Default: ephemeral ports. */
+  readonly rtpPortRange?: { readonly min: number; readonly max: number };
   /** External storage configurations; without it every recording goes to the managed local disk. */
   readonly storage?: StorageService;
   /** Called when a part was queued for delivery to a bucket (wakes the delivery worker). */
@@ -353,6 +355,9 @@ export class CallService {
         metrics: this.#options.metrics,
         ...(this.#options.udpReceiveBufferBytes !== undefined
           ? { receiveBufferBytes: this.#options.udpReceiveBufferBytes }
+          : {}),
+        ...(this.#options.rtpPortRange !== undefined
+          ? { portRange: this.#options.rtpPortRange }
           : {}),
         ...(this.#options.onError !== undefined ? { onError: this.#options.onError } : {}),
       });

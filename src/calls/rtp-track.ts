@@ -18,6 +18,8 @@ export type RtpTrackOptions = {
   readonly metrics: TapedeckMetrics | undefined;
   /** Kernel receive buffer asked for each socket (UdpTrackEndpointOptions). Default 4 MiB. */
   readonly receiveBufferBytes?: number;
+  /** Take the RTP/RTCP pair from this inclusive range (config `rtpPortMin`/`rtpPortMax`); default ephemeral. */
+  readonly portRange?: { readonly min: number; readonly max: number };
   readonly onError?: (error: unknown) => void;
 };
 
@@ -39,7 +41,7 @@ export class RtpTrack {
     this.#metrics = options.metrics;
   }
 
-  /** Binds the track's RTP/RTCP sockets on `options.host` (ephemeral even/odd pair). */
+  /** Binds the track's RTP/RTCP sockets on `options.host` (an even/odd pair from `portRange`, else ephemeral). */
   static async open(options: RtpTrackOptions): Promise<RtpTrack> {
     const track = new RtpTrack(options);
     track.#endpoint = await UdpTrackEndpoint.open({
@@ -49,6 +51,7 @@ export class RtpTrack {
       ...(options.receiveBufferBytes !== undefined
         ? { receiveBufferBytes: options.receiveBufferBytes }
         : {}),
+      ...(options.portRange !== undefined ? { portRange: options.portRange } : {}),
       ...(options.onError !== undefined ? { onError: options.onError } : {}),
     });
     options.metrics?.ingest.watch(track);

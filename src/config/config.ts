@@ -131,6 +131,14 @@ export function loadConfig(options: LoadConfigOptions): TapedeckConfig {
     problems.push(
       `TAPEDECK_RTP_PORT_MIN (${rtpPortMin}) must not exceed TAPEDECK_RTP_PORT_MAX (${rtpPortMax})`,
     );
+  } else if (
+    rtpPortMin !== undefined &&
+    rtpPortMax !== undefined &&
+    rtpPortMin + (rtpPortMin % 2) + 1 > rtpPortMax
+  ) {
+    problems.push(
+      `TAPEDECK_RTP_PORT_MIN..TAPEDECK_RTP_PORT_MAX (${rtpPortMin}..${rtpPortMax}) must hold an even RTP port and the odd RTCP port after it`,
+    );
   }
   const partSeconds = integer(raw('partSeconds'), 7200, 1, 86400, problems);
   const apiSecret = secret(raw('apiSecret'), problems);

@@ -164,6 +164,16 @@ describe('loadConfig()', () => {
     ).toEqual(['TAPEDECK_RTP_PORT_MIN (5000) must not exceed TAPEDECK_RTP_PORT_MAX (4000)']);
   });
 
+  it('rejects an RTP port range without an even/odd pair', () => {
+    expect(
+      problemsOf(() =>
+        loadConfig({ env: { TAPEDECK_RTP_PORT_MIN: '5001', TAPEDECK_RTP_PORT_MAX: '5002' } }),
+      ),
+    ).toEqual([
+      'TAPEDECK_RTP_PORT_MIN..TAPEDECK_RTP_PORT_MAX (5001..5002) must hold an even RTP port and the odd RTCP port after it',
+    ]);
+  });
+
   it('rejects a port with a sign, a fraction or spaces', () => {
     for (const port of ['-1', '80.5', ' 80', '1e3']) {
       expect(problemsOf(() => loadConfig({ env: { TAPEDECK_PORT: port } }))).toEqual([

@@ -5,12 +5,15 @@
  * @see RFC 3550 §11 (RTP over network and transport protocols)
  */
 import dgram from 'node:dgram';
+import { TapedeckError } from '../../errors.js';
 
 export type PortPairRequest = {
   readonly type: 'udp4' | 'udp6';
   readonly host: string;
-  /** 0 = ephemeral even/odd pair. */
+  /** 0 = an even/odd pair: from `portRange` when given, else ephemeral. */
   readonly rtpPort: number;
+  /** Inclusive range the pair is taken from (operators open it in firewalls). */
+  readonly portRange: { readonly min: number; readonly max: number } | undefined;
   readonly receiveBufferBytes: number;
   /** Attached to both sockets once bound, for errors after binding. */
   readonly onSocketError: (error: Error) => void;
@@ -94,6 +97,38 @@ export async function bindPortPair(request: PortPairRequest): Promise<BoundPortP
   return pair;
 }
 
+/** Where the next search in a range starts, so consecutive tracks do not probe the same ports. */
+let rangeCursor = 0;
+
+/**
+ * The first free even/odd pair in `range`, searched from a rotating cursor; UNAVAILABLE
+ * when every pair is taken.
+ */
+async function bindInRange(
+  request: PortPairRequest,
+  range: { readonly min: number; readonly max: number },
+): Promise<BoundPortPair> {
+  const first = range.min % 2 === 0 ? range.min : range.min + 1;
+  const pairs = Math.floor((range.max - first + 1) / 2);
+  for (let i = 0; i < pairs; i++) {
+    if (request.signal?.aborted === true) break;
+    const port = first + 2 * ((rangeCursor + i) % pairs);
+    const rtp = await tryBind(request, port);
+    if (rtp === undefined) continue;
+    const rtcp = await tryBind(request, port + 1);
+    if (rtcp !== undefined) {
+      rangeCursor = (rangeCursor + i + 1) % pairs;
+      return { rtp, rtcp };
+    }
+    await closeSocket(rtp);
+  }
+  request.signal?.throwIfAborted();
+  throw new TapedeckError(
+    'UNAVAILABLE',
+    `no free RTP/RTCP port pair in ${range.min}..${range.max} (TAPEDECK_RTP_PORT_MIN/MAX)`,
+  );
+}
+
 async function bindPair(request: PortPairRequest): Promise<BoundPortPair> {
   if (request.rtpPort !== 0) {
     const rtp = await bindSocket(request, request.rtpPort);
@@ -101,6 +136,7 @@ async function bindPair(request: PortPairRequest): Promise<BoundPortPair> {
     const rtcp = next <= 0xffff ? await tryBind(request, next) : undefined;
     return rtcp !== undefined ? { rtp, rtcp } : pairWith(request, rtp, 0);
   }
+  if (request.portRange !== undefined) return bindInRange(request, request.portRange);
   for (let attempt = 0; attempt < MAX_PAIR_ATTEMPTS; attempt++) {
     if (request.signal?.aborted === true) break; // bindPortPair closes and throws
     const rtp = await bindSocket(request, 0);

@@ -29,6 +29,8 @@ export type UdpTrackEndpointOptions = {
    * is free, else an ephemeral port (read `endpoint.rtcp.port`).
    */
   readonly rtpPort?: number;
+  /** With `rtpPort` 0: take the even/odd pair from this inclusive range (needs ≥ 2 ports). */
+  readonly portRange?: { readonly min: number; readonly max: number };
   /**
    * Also accept RTCP on the RTP port, told apart by the second byte 192..223 (RFC 5761
    * §4). The RTCP socket stays open either way. Without it, every datagram on the RTP port
@@ -74,6 +76,7 @@ export type ResolvedEndpointOptions = {
   readonly host: string;
   readonly type: 'udp4' | 'udp6';
   readonly rtpPort: number;
+  readonly portRange: { readonly min: number; readonly max: number } | undefined;
   readonly rtcpMux: boolean;
   readonly expectedSource: ResolvedExpectedSource | undefined;
   readonly expectedSsrcs: ReadonlySet<number> | undefined;
@@ -173,6 +176,7 @@ export function resolveEndpointOptions(options: UdpTrackEndpointOptions): Resolv
     host,
     type: family === 4 ? 'udp4' : 'udp6',
     rtpPort: integerIn('rtpPort', options.rtpPort ?? 0, 0, 65535),
+    portRange: resolvePortRange(options.portRange),
     rtcpMux,
     expectedSource:
       options.expectedSource === undefined
@@ -199,4 +203,16 @@ export function resolveEndpointOptions(options: UdpTrackEndpointOptions): Resolv
     onError: onError as ((error: unknown) => void) | undefined,
     signal,
   };
+}
+
+function resolvePortRange(
+  range: { readonly min: number; readonly max: number } | undefined,
+): { readonly min: number; readonly max: number } | undefined {
+  if (range === undefined) return undefined;
+  const min = integerIn('portRange.min', range.min, 1, 65535);
+  const max = integerIn('portRange.max', range.max, 1, 65535);
+  const firstEven = min % 2 === 0 ? min : min + 1;
+  if (firstEven + 1 > max)
+    throw new RangeError(`options.portRange ${min}..${max} holds no even/odd port pair`);
+  return { min, max };
 }

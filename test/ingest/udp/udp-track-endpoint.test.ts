@@ -99,6 +99,32 @@ describe('UdpTrackEndpoint.open()', () => {
     expect(endpoint.rtcp.port).not.toBe(endpoint.rtp.port);
   });
 
+  it('takes even/odd pairs from portRange, skips taken ports, and is UNAVAILABLE when the range is full', async () => {
+    // Find four consecutive free ports starting at an even one.
+    let base = 0;
+    for (;;) {
+      const probe = await UdpTrackEndpoint.open({ sink: new RecordingSink() });
+      base = probe.rtp.port;
+      await probe.close();
+      if (base + 3 <= 0xffff && (await isPortFree(base + 2)) && (await isPortFree(base + 3))) break;
+    }
+    const portRange = { min: base, max: base + 3 };
+    const { endpoint: a } = await openEndpoint({ portRange });
+    const { endpoint: b } = await openEndpoint({ portRange });
+    expect([a.rtp.port, a.rtcp.port, b.rtp.port, b.rtcp.port].sort()).toEqual([
+      base,
+      base + 1,
+      base + 2,
+      base + 3,
+    ]);
+    await expect(
+      UdpTrackEndpoint.open({ sink: new RecordingSink(), portRange }),
+    ).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining(`${base}..${base + 3}`),
+    });
+  });
+
   it('rejects with EADDRINUSE when a fixed rtpPort is taken', async () => {
     const taken = await sender();
     await expect(
@@ -114,6 +140,7 @@ describe('UdpTrackEndpoint.open()', () => {
       [{ payloadTypes: [111, 128] }, RangeError, /options\.payloadTypes\[1\]/],
       [{ expectedSsrcs: [-1] }, RangeError, /options\.expectedSsrcs\[0\]/],
       [{ maxPacketBytes: 4 }, RangeError, /options\.maxPacketBytes/],
+      [{ portRange: { min: 5001, max: 5002 } }, RangeError, /options\.portRange/],
       [{ expectedSource: { address: '::1' } }, TypeError, /options\.expectedSource\.address/],
       [{ expectedSource: { address: '127.0.0.1', port: 0 } }, RangeError, /expectedSource\.port/],
       [{ sink: {} as RecordingSink }, TypeError, /options\.sink/],
