@@ -164,6 +164,18 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     windowMs: config.deliveryWindowSeconds * 1000,
     maxDelayMs: config.deliveryMaxBackoffSeconds * 1000,
     recoveryMs: config.recoveryDays * 86_400_000,
+    // One log line per attempt (messages name the cause and the bucket, never a credential).
+    onAttempt: (report) => {
+      options.delivery?.onAttempt?.(report);
+      const line = {
+        recordingId: report.recordingId,
+        part: report.partNumber,
+        outcome: report.outcome,
+        detail: report.detail,
+      };
+      if (report.outcome === 'delivered') server.app.log.info(line, 'recording delivered');
+      else server.app.log.warn(line, 'recording delivery failed');
+    },
   });
   const deliveryWorker = delivery;
   const retention = new RetentionSweeper({
