@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
-import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { startTestService, type TestService } from '../calls/support.js';
 import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
@@ -16,8 +16,8 @@ import {
   type AzuriteServer,
 } from '../helpers/azurite-server.js';
 import { GcsDouble } from '../helpers/gcs-double.js';
-import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
 import { makeServiceAccount, type ServiceAccount } from '../storage/gcs-support.js';
+import { recordShortCall } from './support.js';
 
 let azurite: AzuriteServer;
 let gcs: GcsDouble;
@@ -28,26 +28,9 @@ const CONTAINER = `rec-${randomBytes(4).toString('hex')}`;
 const GCS_BUCKET = 'tapedeck-gcs';
 
 async function recordCall(callId: string, storage: string): Promise<string> {
-  const call = client.call('default', callId);
-  await call.getOrCreate();
-  const track = await call.addRtpTrack({
-    user_id: 'u',
-    session_id: 's',
-    track_type: 'audio',
-    sdp: OPUS_SDP,
-  });
-  const { recording } = await call.startRecording('raw', { external_storage: storage });
-  await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 120 });
-  await new Promise((r) => setTimeout(r, 300));
-  await call.stopRecording('raw');
-  for (;;) {
-    const { recording: r } = await client.getRecording(recording.id);
-    if (['ready', 'failed', 'copy_failed'].includes(r.status)) {
-      expect(r.status).toBe('ready');
-      return recording.id;
-    }
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  const id = await recordShortCall(client, callId, { storage, packets: 120 });
+  expect((await client.getRecording(id)).recording.status).toBe('ready');
+  return id;
 }
 
 beforeAll(async () => {

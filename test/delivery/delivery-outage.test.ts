@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckClient } from '../../packages/client/src/index.js';
 import { startService, type RunningService } from '../../src/api/start-service.js';
 import type { DeliveryAttemptReport } from '../../src/delivery/delivery-worker.js';
-import { OPUS_SDP } from '../calls/support.js';
+
 import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
-import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
+import { recordShortCall } from './support.js';
 
 const BUCKET = 'outage';
 const credentials = {
@@ -47,22 +47,6 @@ async function startTapedeck(): Promise<{ service: RunningService; client: Taped
     delivery: { initialDelayMs: 100, pollIntervalMs: 50, onAttempt: (r) => attempts.push(r) },
   });
   return { service, client: new TapedeckClient({ baseUrl: service.url, apiSecret: secret }) };
-}
-
-async function record(client: TapedeckClient, callId: string): Promise<string> {
-  const call = client.call('default', callId);
-  await call.getOrCreate();
-  const track = await call.addRtpTrack({
-    user_id: 'u',
-    session_id: 's',
-    track_type: 'audio',
-    sdp: OPUS_SDP,
-  });
-  const { recording } = await call.startRecording('raw', { external_storage: 'outage-s3' });
-  await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 150 });
-  await new Promise((r) => setTimeout(r, 300));
-  await call.stopRecording('raw');
-  return recording.id;
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
@@ -126,7 +110,7 @@ describe('delivery through an outage', () => {
       });
       await s3!.stop();
       s3 = undefined;
-      const id = await record(client, 'outage-1');
+      const id = await recordShortCall(client, 'outage-1', { storage: 'outage-s3', noWait: true });
       await until(
         'three failed attempts',
         () => attempts.filter((a) => a.recordingId === id && a.outcome === 'retry').length >= 3,
@@ -154,7 +138,7 @@ describe('delivery through an outage', () => {
     s3 = undefined;
     let id: string;
     try {
-      id = await record(first.client, 'outage-2');
+      id = await recordShortCall(first.client, 'outage-2', { storage: 'outage-s3', noWait: true });
       await until('a failed attempt', () =>
         attempts.some((a) => a.recordingId === id && a.outcome === 'retry'),
       );

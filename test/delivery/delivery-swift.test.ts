@@ -20,6 +20,7 @@ import { createSecretBox } from '../../src/storage/secret-box.js';
 import { startSwift, type RunningSwift } from '../helpers/swift-server.js';
 import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
 import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { recordShortCall, settledRecording } from './support.js';
 
 let swift: RunningSwift;
 let admin: S3Client;
@@ -51,33 +52,6 @@ async function apiError(promise: Promise<unknown>): Promise<TapedeckApiError> {
   );
   expect(error).toBeInstanceOf(TapedeckApiError);
   return error as TapedeckApiError;
-}
-
-/** Records a short call on an RTP track and stops it; returns the recording id. */
-async function recordCall(callId: string, start: Record<string, string> = {}): Promise<string> {
-  const call = client.call('default', callId);
-  await call.getOrCreate();
-  const track = await call.addRtpTrack({
-    user_id: 'alice',
-    session_id: 's1',
-    track_type: 'audio',
-    sdp: OPUS_SDP,
-  });
-  const { recording } = await call.startRecording('raw', start);
-  await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 150 });
-  await new Promise((r) => setTimeout(r, 300));
-  await call.stopRecording('raw');
-  return recording.id;
-}
-
-async function settled(
-  id: string,
-): Promise<Awaited<ReturnType<TapedeckClient['getRecording']>>['recording']> {
-  for (;;) {
-    const { recording } = await client.getRecording(id);
-    if (['ready', 'failed', 'copy_failed'].includes(recording.status)) return recording;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function objectBytes(key: string): Promise<Buffer> {
@@ -161,8 +135,8 @@ describe('external storage on Swift (S3 API)', () => {
   });
 
   it('a recording is delivered to {path}/{recording_id}_{file}, announced with its storage_uri, fetched through a presigned URL, and its local copy removed', async () => {
-    const id = await recordCall('deliver-1', { external_storage: 'swift-rw' });
-    const recording = await settled(id);
+    const id = await recordShortCall(client, 'deliver-1', { storage: 'swift-rw', noWait: true });
+    const recording = await settledRecording(client, id);
     expect(recording.status).toBe('ready');
     const [file] = recording.files;
     const key = `calls/raw/${id}_raw_default_deliver-1_part1.zip`;
@@ -207,8 +181,8 @@ describe('external storage on Swift (S3 API)', () => {
     expect(swift.proxyLog.some((l) => /PUT \/[^ ]*wo-audio\/\.write_probe_/.test(l))).toBe(true);
     expect(swift.proxyLog.some((l) => /PUT \/[^ ]*wo-video\/\.write_probe_/.test(l))).toBe(true);
 
-    const id = await recordCall('deliver-wo', { external_storage: 'swift-wo' });
-    const recording = await settled(id);
+    const id = await recordShortCall(client, 'deliver-wo', { storage: 'swift-wo', noWait: true });
+    const recording = await settledRecording(client, id);
     expect(recording.status).toBe('ready');
     expect(recording.files[0]?.url).toBeUndefined();
     const denied = await apiError(client.getRecordingFiles(id));
@@ -259,7 +233,7 @@ describe('external storage on Swift (S3 API)', () => {
     await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 100 });
     await new Promise((r) => setTimeout(r, 300));
     await call.stopRecording('raw');
-    const recording = await settled(started.id);
+    const recording = await settledRecording(client, started.id);
     expect(recording.files[0]?.storage_uri).toBe(
       `s3://${BUCKET}/tpl/tpl/c-1/${started.id}/audio/1-raw_tpl_c-1_part1.zip`,
     );
@@ -270,29 +244,46 @@ describe('external storage on Swift (S3 API)', () => {
   });
 
   it('credentials revoked after the start: delivery fails with DESTINATION_AUTH_FAILED (not retried), the archive is kept, and retry_delivery delivers it once they work again', async () => {
-    const id = await recordCall('revoked', { external_storage: 'swift-rw' });
-    // Revocation is simulated on the recording's pin: its sealed credentials are replaced
-    // by a wrong secret (Swift's tempauth users cannot be revoked while it runs).
+    // Revocation is simulated on the recording's pin, before the stop hands the archive to
+    // delivery: its sealed credentials are replaced by a wrong secret (Swift's tempauth
+    // users cannot be revoked while it runs).
     const box = createSecretBox(svc.secret);
     const { openDatabase } = await import('../../src/db/index.js');
     const store = openDatabase({ path: `${svc.dataDir}/tapedeck.db` });
-    const row = await store.db
-      .selectFrom('recordings')
-      .select('storage_snapshot')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    const pin = JSON.parse(row.storage_snapshot!) as { name: string; secretsSealed: string };
-    const good = pin.secretsSealed;
-    pin.secretsSealed = box.seal(
-      JSON.stringify({ s3AccessKeyId: swift.accessKeyId, s3SecretAccessKey: 'revoked-secret' }),
-      pin.name,
-    );
-    await store.db
-      .updateTable('recordings')
-      .set({ storage_snapshot: JSON.stringify(pin) })
-      .where('id', '=', id)
-      .execute();
-    const failed = await settled(id);
+    let good = '';
+    const setSealed = async (
+      recordingId: string,
+      sealed: (name: string) => string,
+    ): Promise<void> => {
+      const row = await store.db
+        .selectFrom('recordings')
+        .select('storage_snapshot')
+        .where('id', '=', recordingId)
+        .executeTakeFirstOrThrow();
+      const pin = JSON.parse(row.storage_snapshot!) as { name: string; secretsSealed: string };
+      good ||= pin.secretsSealed;
+      pin.secretsSealed = sealed(pin.name);
+      await store.db
+        .updateTable('recordings')
+        .set({ storage_snapshot: JSON.stringify(pin) })
+        .where('id', '=', recordingId)
+        .execute();
+    };
+    const id = await recordShortCall(client, 'revoked', {
+      storage: 'swift-rw',
+      noWait: true,
+      beforeStop: (recordingId) =>
+        setSealed(recordingId, (name) =>
+          box.seal(
+            JSON.stringify({
+              s3AccessKeyId: swift.accessKeyId,
+              s3SecretAccessKey: 'revoked-secret',
+            }),
+            name,
+          ),
+        ),
+    });
+    const failed = await settledRecording(client, id);
     expect(failed.status).toBe('copy_failed');
     expect(failed.error?.code).toBe('DESTINATION_AUTH_FAILED');
     const events = (await client.call('default', 'revoked').listEvents()).events;
@@ -306,15 +297,10 @@ describe('external storage on Swift (S3 API)', () => {
     const kept = await readFile(`${svc.dataDir}/recordings/${id}/raw_default_revoked_part1.zip`);
     expect(kept.length).toBeGreaterThan(0);
 
-    pin.secretsSealed = good;
-    await store.db
-      .updateTable('recordings')
-      .set({ storage_snapshot: JSON.stringify(pin) })
-      .where('id', '=', id)
-      .execute();
+    await setSealed(id, () => good);
     await store.close();
     await client.retryDelivery(id);
-    const delivered = await settled(id);
+    const delivered = await settledRecording(client, id);
     expect(delivered.status).toBe('ready');
     expect(
       createHash('sha256')
@@ -326,8 +312,8 @@ describe('external storage on Swift (S3 API)', () => {
   });
 
   it('deleting a configuration forgets it but never the files: the recording stays fetchable through its pin', async () => {
-    const id = await recordCall('forget', { external_storage: 'swift-rw' });
-    expect((await settled(id)).status).toBe('ready');
+    const id = await recordShortCall(client, 'forget', { storage: 'swift-rw', noWait: true });
+    expect((await settledRecording(client, id)).status).toBe('ready');
     await client.deleteExternalStorage('swift-rw');
     const { files } = await client.getRecordingFiles(id);
     expect((await fetch(files[0]!.url!)).status).toBe(200);
@@ -351,7 +337,7 @@ describe('external storage on Swift (S3 API)', () => {
     await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 100 });
     await admin.send(new DeleteBucketCommand({ Bucket: other }));
     await call.stopRecording('raw');
-    const failed = await settled(recording.id);
+    const failed = await settledRecording(client, recording.id);
     expect([failed.status, failed.error?.code]).toEqual(['copy_failed', 'DESTINATION_NOT_FOUND']);
   });
 

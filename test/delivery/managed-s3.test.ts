@@ -9,10 +9,10 @@ import { stat } from 'node:fs/promises';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
-import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { startTestService, type TestService } from '../calls/support.js';
 import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
-import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
+import { recordShortCall } from './support.js';
 
 const credentials = {
   accessKeyId: `AK${randomBytes(6).toString('hex')}`,
@@ -21,29 +21,6 @@ const credentials = {
 let s3: RunningS3rver;
 let svc: TestService;
 let client: TapedeckClient;
-
-async function record(callId: string, storage?: string): Promise<string> {
-  const call = client.call('default', callId);
-  await call.getOrCreate();
-  const track = await call.addRtpTrack({
-    user_id: 'u',
-    session_id: 's',
-    track_type: 'audio',
-    sdp: OPUS_SDP,
-  });
-  const { recording } = await call.startRecording(
-    'raw',
-    storage === undefined ? {} : { external_storage: storage },
-  );
-  await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 80 });
-  await new Promise((r) => setTimeout(r, 300));
-  await call.stopRecording('raw');
-  for (;;) {
-    const { status } = (await client.getRecording(recording.id)).recording;
-    if (['ready', 'failed', 'copy_failed'].includes(status)) return recording.id;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   s3 = await startS3rverWithLog(['managed'], credentials);
@@ -78,7 +55,7 @@ describe('managed storage on an operator bucket', () => {
     });
     expect(JSON.stringify(listed)).not.toContain(credentials.secretAccessKey);
 
-    const id = await record('m-1');
+    const id = await recordShortCall(client, 'm-1', { packets: 80 });
     const { files } = await client.getRecordingFiles(id);
     const key = `${id}_raw_default_m-1_part1.zip`;
     expect(files[0]).toMatchObject({
@@ -140,7 +117,7 @@ describe('managed storage on an operator bucket', () => {
       },
     });
     await brief.stop();
-    const id = await record('window', 'brief');
+    const id = await recordShortCall(client, 'window', { storage: 'brief', packets: 80 });
     const { recording } = await client.getRecording(id);
     expect([recording.status, recording.error?.code]).toEqual([
       'copy_failed',

@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
-import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { startTestService, type TestService } from '../calls/support.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
-import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
+import { recordShortCall } from './support.js';
 
 const DAY = 86_400_000;
 const credentials = {
@@ -26,29 +26,6 @@ let s3: RunningS3rver;
 let admin: S3Client;
 let svc: TestService;
 let client: TapedeckClient;
-
-async function record(callId: string, storage?: string): Promise<string> {
-  const call = client.call('default', callId);
-  await call.getOrCreate();
-  const track = await call.addRtpTrack({
-    user_id: 'u',
-    session_id: 's',
-    track_type: 'audio',
-    sdp: OPUS_SDP,
-  });
-  const { recording } = await call.startRecording(
-    'raw',
-    storage === undefined ? {} : { external_storage: storage },
-  );
-  await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 100 });
-  await new Promise((r) => setTimeout(r, 300));
-  await call.stopRecording('raw');
-  for (;;) {
-    const { status } = (await client.getRecording(recording.id)).recording;
-    if (['ready', 'failed', 'copy_failed'].includes(status)) return recording.id;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function s3Storage(name: string, bucket: string): Promise<void> {
   await client.createExternalStorage({
@@ -86,13 +63,16 @@ afterAll(async () => {
 
 describe('retention', () => {
   it('managed recordings are deleted after 14 days, customer buckets never, and undeliverable archives after the recovery window', async () => {
-    const managed = await record('managed');
+    const managed = await recordShortCall(client, 'managed', { packets: 100 });
     await s3Storage('customer', 'customer');
-    const customer = await record('customer', 'customer');
+    const customer = await recordShortCall(client, 'customer', {
+      storage: 'customer',
+      packets: 100,
+    });
     await admin.send(new CreateBucketCommand({ Bucket: 'vanishing' }));
     await s3Storage('vanishing', 'vanishing');
     await admin.send(new DeleteBucketCommand({ Bucket: 'vanishing' }));
-    const stuck = await record('stuck', 'vanishing');
+    const stuck = await recordShortCall(client, 'stuck', { storage: 'vanishing', packets: 100 });
     expect((await client.getRecording(stuck)).recording.status).toBe('copy_failed');
     const managedFile = `${svc.dataDir}/recordings/${managed}/raw_default_managed_part1.zip`;
     const heldFile = `${svc.dataDir}/recordings/${stuck}/raw_default_stuck_part1.zip`;
