@@ -190,7 +190,7 @@ describe('/v1 call routes', () => {
     });
   });
 
-  it('/docs/json documents the call, recording, track and file routes', async () => {
+  it('/docs/json documents the call, recording, track, file, storage and OIDC routes', async () => {
     const doc = (await t.api('GET', '/docs/json', undefined, null)).json;
     for (const p of [
       '/v1/call_types/{name}',
@@ -199,6 +199,13 @@ describe('/v1 call routes', () => {
       '/v1/calls/{type}/{id}/rtp_tracks',
       '/v1/recordings/{recording_id}',
       '/v1/files/{recording_id}/{name}',
+      '/v1/recordings/{recording_id}/files',
+      '/v1/recordings/{recording_id}/retry_delivery',
+      '/v1/external_storage',
+      '/v1/external_storage/{name}',
+      '/v1/external_storage/{name}/check',
+      '/.well-known/openid-configuration',
+      '/.well-known/jwks.json',
     ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
