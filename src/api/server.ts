@@ -27,6 +27,8 @@ export type ServerDeps = {
   readonly onShutdown?: () => Promise<void>;
   /** Feature routes (calls, recordings, ingest), registered with the built-in ones. */
   readonly routes?: readonly ((app: FastifyInstance) => void)[];
+  /** Sees every response body that is text (tests check that no secret is ever sent). */
+  readonly observeResponse?: (body: string) => void;
 };
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'closed';
@@ -54,6 +56,13 @@ export function createServer(config: TapedeckConfig, deps: ServerDeps): Tapedeck
   let closing: Promise<void> | undefined;
 
   registerErrorHandling(app);
+  const observe = deps.observeResponse;
+  if (observe !== undefined) {
+    app.addHook('onSend', (_request, _reply, payload, done) => {
+      if (typeof payload === 'string') observe(payload);
+      done(null, payload);
+    });
+  }
   registerAuth(app, deps.apiSecret);
   void app.register(swagger, {
     openapi: {

@@ -79,6 +79,8 @@ export type StartServiceOptions = {
   readonly logStream?: DestinationStream;
   /** Webhook delivery tuning (backoff, attempts, poll interval); defaults suit production. */
   readonly webhooks?: Omit<WebhookDispatcherOptions, 'db' | 'metrics'>;
+  /** Sees every text response body (tests: no secret is ever sent). */
+  readonly observeResponse?: (body: string) => void;
   /** Delivery tuning beyond the config (tests compress backoff and polling). */
   readonly delivery?: Pick<
     DeliveryWorkerOptions,
@@ -213,6 +215,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       }
     },
     ...(options.logStream !== undefined ? { logStream: options.logStream } : {}),
+    ...(options.observeResponse !== undefined ? { observeResponse: options.observeResponse } : {}),
   });
   try {
     url = await server.listen();

@@ -11,6 +11,15 @@ afterAll(async () => {
   await t.stop();
 });
 
+/** Waits until the service accepted `count` packets on the call's track. */
+async function untilAccepted(type: string, id: string, count: number): Promise<void> {
+  for (;;) {
+    const tracks: Json[] = (await t.api('GET', `/v1/calls/${type}/${id}`)).json.call.tracks;
+    if ((tracks[0]?.packets_accepted ?? 0) >= count) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function pollReady(recordingId: string): Promise<Json> {
   await t.service.calls.idle();
   return (await t.api('GET', `/v1/recordings/${recordingId}`)).json.recording;
@@ -84,7 +93,7 @@ describe('/v1 call routes', () => {
     expect(track.status).toBe(201);
     expect(track.json.rtp.host).toBe('127.0.0.1');
     await sendSyntheticOpus({ host: track.json.rtp.host, port: track.json.rtp.port, packets: 50 });
-    await new Promise((r) => setTimeout(r, 200));
+    await untilAccepted('auto', 'c1', 50);
     const call = (await t.api('GET', '/v1/calls/auto/c1')).json.call;
     expect(call).toMatchObject({ state: 'live', recording: { active: true, status: 'recording' } });
     expect(call.members).toEqual([{ user_id: 'alice', role: 'user' }]);
@@ -124,7 +133,7 @@ describe('/v1 call routes', () => {
         port: track.json.rtp.port,
         packets: 50,
       });
-      await new Promise((r) => setTimeout(r, 200));
+      await untilAccepted('avail', 'c1', 50);
       const again = await t.api('POST', '/v1/calls/avail/c1/recordings/raw/start');
       expect(again.status).toBe(409);
       expect(again.json.error.message).toMatch(/already recording/);

@@ -19,6 +19,8 @@ import {
   rtpOutputArgs,
 } from '../helpers/ffmpeg-rtp-args.js';
 import { runFfmpeg } from '../helpers/run-ffmpeg.js';
+import { leakedSecrets, registerSecret } from '../helpers/test-secrets.js';
+import { Writable } from 'node:stream';
 
 /** A response body, read by path in assertions (the route schemas are checked by fastify). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
@@ -45,7 +47,17 @@ export async function startTestService(
   options: Pick<StartServiceOptions, 'delivery' | 'logStream' | 'webhooks'> = {},
 ): Promise<TestService> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tapedeck-'));
-  const secret = randomBytes(32).toString('base64url');
+  const secret = registerSecret(randomBytes(32).toString('base64url'));
+  // Every log line and response body is kept and, at stop(), searched for every secret
+  // the run made (test/helpers/test-secrets.ts): none may ever leave the service.
+  const seen: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      seen.push(chunk.toString('utf8'));
+      options.logStream?.write(chunk.toString('utf8'));
+      done();
+    },
+  });
   const service = await startService({
     env: {
       TAPEDECK_HOST: '127.0.0.1',
@@ -53,10 +65,12 @@ export async function startTestService(
       TAPEDECK_DATA_DIR: dataDir,
       TAPEDECK_API_SECRET: secret,
       TAPEDECK_RTP_HOST: '127.0.0.1',
-      TAPEDECK_LOG_LEVEL: 'silent',
+      TAPEDECK_LOG_LEVEL: 'info',
       ...env,
     },
     ...options,
+    logStream,
+    observeResponse: (body) => seen.push(body),
   });
   const serverToken = await mintServerToken(secret);
   return {
@@ -79,6 +93,11 @@ export async function startTestService(
     async stop() {
       await service.server.close();
       await rm(dataDir, { recursive: true, force: true });
+      const leaks = leakedSecrets(seen);
+      if (leaks.length > 0)
+        throw new Error(
+          `secrets (sha256 prefixes ${leaks.join(', ')}) appeared in a response body or log line`,
+        );
     },
   };
 }

@@ -11,6 +11,7 @@ import {
 } from '../../packages/client/src/index.js';
 import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
 import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
+import { untilAccepted } from '../delivery/support.js';
 
 const ROOT = new URL('../..', import.meta.url);
 
@@ -113,7 +114,7 @@ describe('TapedeckClient against a running service', () => {
       });
       const started = await call().startRecording('raw');
       await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 50 });
-      await new Promise((r) => setTimeout(r, 200));
+      await untilAccepted(call(), track.track_id, 50);
       recordingId = started.recording.id;
       expect(started.recording).toMatchObject({ type: 'raw', call_type: 'sdk', call_id: 'c1' });
       expect((await call().get()).call.recording).toMatchObject({

@@ -16,17 +16,18 @@ import type { DeliveryAttemptReport } from '../../src/delivery/delivery-worker.j
 import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
 import { recordShortCall } from './support.js';
+import { testSecret, registerSecret } from '../helpers/test-secrets.js';
 
 const BUCKET = 'outage';
 const credentials = {
   accessKeyId: `AK${randomBytes(8).toString('hex')}`,
-  secretAccessKey: randomBytes(24).toString('base64url'),
+  secretAccessKey: testSecret(),
 };
 let port: number;
 let s3Dir: string;
 let dataDir: string;
 let s3: RunningS3rver | undefined;
-const secret = randomBytes(32).toString('base64url');
+const secret = registerSecret(randomBytes(32).toString('base64url'));
 const attempts: DeliveryAttemptReport[] = [];
 
 async function startS3(): Promise<void> {

@@ -18,9 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
 import { createSecretBox } from '../../src/storage/secret-box.js';
 import { startSwift, type RunningSwift } from '../helpers/swift-server.js';
-import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
-import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { startTestService, type TestService } from '../calls/support.js';
 import { recordShortCall, settledRecording } from './support.js';
+import { testSecret } from '../helpers/test-secrets.js';
 
 let swift: RunningSwift;
 let admin: S3Client;
@@ -101,7 +101,7 @@ afterAll(async () => {
 
 describe('external storage on Swift (S3 API)', () => {
   it('saving checks the bucket live: a wrong secret is 400 DESTINATION_AUTH_FAILED, a missing bucket 400 DESTINATION_NOT_FOUND, and nothing is saved', async () => {
-    const wrongSecret = `wrong-${randomBytes(8).toString('hex')}`;
+    const wrongSecret = testSecret();
     const bad = s3Body({ name: 'bad-secret' });
     (bad['aws_s3'] as Record<string, unknown>)['s3_secret'] = wrongSecret;
     const auth = await apiError(client.createExternalStorage(bad));
@@ -221,21 +221,10 @@ describe('external storage on Swift (S3 API)', () => {
       settings: { raw_recording: { mode: 'available' } },
       external_storage: 'swift-tpl',
     });
-    const call = client.call('tpl', 'c-1');
-    await call.getOrCreate();
-    const track = await call.addRtpTrack({
-      user_id: 'bob',
-      session_id: 's',
-      track_type: 'audio',
-      sdp: OPUS_SDP,
-    });
-    const { recording: started } = await call.startRecording('raw');
-    await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 100 });
-    await new Promise((r) => setTimeout(r, 300));
-    await call.stopRecording('raw');
-    const recording = await settledRecording(client, started.id);
+    const startedId = await recordShortCall(client, 'c-1', { callType: 'tpl', packets: 100 });
+    const recording = await settledRecording(client, startedId);
     expect(recording.files[0]?.storage_uri).toBe(
-      `s3://${BUCKET}/tpl/tpl/c-1/${started.id}/audio/1-raw_tpl_c-1_part1.zip`,
+      `s3://${BUCKET}/tpl/tpl/c-1/${startedId}/audio/1-raw_tpl_c-1_part1.zip`,
     );
     const unknown = await apiError(
       client.call('tpl', 'c-1').startRecording('raw', { external_storage: 'nope' }),
@@ -325,19 +314,13 @@ describe('external storage on Swift (S3 API)', () => {
     const other = `gone-${randomBytes(4).toString('hex')}`;
     await admin.send(new CreateBucketCommand({ Bucket: other }));
     await client.createExternalStorage(s3Body({ name: 'swift-gone', bucket: other }));
-    const call = client.call('default', 'gone');
-    await call.getOrCreate();
-    const track = await call.addRtpTrack({
-      user_id: 'carol',
-      session_id: 's',
-      track_type: 'audio',
-      sdp: OPUS_SDP,
+    const id = await recordShortCall(client, 'gone', {
+      storage: 'swift-gone',
+      packets: 100,
+      beforeStop: () =>
+        admin.send(new DeleteBucketCommand({ Bucket: other })).then(() => undefined),
     });
-    const { recording } = await call.startRecording('raw', { external_storage: 'swift-gone' });
-    await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 100 });
-    await admin.send(new DeleteBucketCommand({ Bucket: other }));
-    await call.stopRecording('raw');
-    const failed = await settledRecording(client, recording.id);
+    const failed = await settledRecording(client, id);
     expect([failed.status, failed.error?.code]).toEqual(['copy_failed', 'DESTINATION_NOT_FOUND']);
   });
 

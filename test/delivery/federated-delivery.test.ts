@@ -7,16 +7,17 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
-import { OPUS_SDP, startTestService, type TestService } from '../calls/support.js';
+import { startTestService, type TestService } from '../calls/support.js';
 import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
-import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
 import { startAwsStsDouble, type AwsStsDouble } from '../helpers/token-service-doubles.js';
+import { testSecret } from '../helpers/test-secrets.js';
+import { recordShortCall } from './support.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/tapedeck-writer';
 const issued = {
   accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
-  secretAccessKey: randomBytes(24).toString('base64url'),
+  secretAccessKey: testSecret(),
 };
 let s3: RunningS3rver;
 let sts: AwsStsDouble;
@@ -101,25 +102,10 @@ describe('federated identity (AWS web identity)', () => {
     expect(exchanges.length).toBeGreaterThan(0);
     expect(exchanges.at(-1)?.params).toMatchObject({ RoleArn: ROLE });
 
-    const call = client.call('default', 'fed-1');
-    await call.getOrCreate();
-    const track = await call.addRtpTrack({
-      user_id: 'u',
-      session_id: 's',
-      track_type: 'audio',
-      sdp: OPUS_SDP,
-    });
-    const { recording } = await call.startRecording('raw', { external_storage: 'by-role' });
-    await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets: 100 });
-    await new Promise((r) => setTimeout(r, 300));
-    await call.stopRecording('raw');
-    let status = '';
-    while (!['ready', 'failed', 'copy_failed'].includes(status)) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await client.getRecording(recording.id)).recording.status;
-    }
+    const id = await recordShortCall(client, 'fed-1', { storage: 'by-role', packets: 100 });
+    const { status } = (await client.getRecording(id)).recording;
     expect(status).toBe('ready');
-    const put = s3.requests.find((r) => r.method === 'PUT' && r.url.includes(recording.id));
+    const put = s3.requests.find((r) => r.method === 'PUT' && r.url.includes(id));
     const tokens = new Set(sts.issued.map((c) => c.sessionToken));
     expect(tokens.has(String(put?.headers['x-amz-security-token']))).toBe(true);
   });

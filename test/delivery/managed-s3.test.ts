@@ -13,10 +13,11 @@ import { startTestService, type TestService } from '../calls/support.js';
 import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
 import { recordShortCall } from './support.js';
+import { testSecret } from '../helpers/test-secrets.js';
 
 const credentials = {
   accessKeyId: `AK${randomBytes(6).toString('hex')}`,
-  secretAccessKey: randomBytes(20).toString('hex'),
+  secretAccessKey: testSecret(),
 };
 let s3: RunningS3rver;
 let svc: TestService;

@@ -16,11 +16,12 @@ import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/inde
 import { startTestService, type TestService } from '../calls/support.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
 import { recordShortCall } from './support.js';
+import { testSecret } from '../helpers/test-secrets.js';
 
 const DAY = 86_400_000;
 const credentials = {
   accessKeyId: `AK${randomBytes(6).toString('hex')}`,
-  secretAccessKey: randomBytes(20).toString('hex'),
+  secretAccessKey: testSecret(),
 };
 let s3: RunningS3rver;
 let admin: S3Client;

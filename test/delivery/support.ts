@@ -2,9 +2,29 @@
  * Shared by the delivery tests: a short call recorded on one RTP audio track fed with
  * synthetic Opus, through the SDK, and waiting for a recording to settle.
  */
-import type { Recording, TapedeckClient } from '../../packages/client/src/index.js';
+import type { Recording, TapedeckCall, TapedeckClient } from '../../packages/client/src/index.js';
 import { OPUS_SDP } from '../calls/support.js';
 import { sendSyntheticOpus } from '../helpers/synthetic-opus.js';
+
+/**
+ * Waits until the service has accepted `count` packets on the track (GET call → tracks[]
+ * `packets_accepted`): sending is asynchronous to the service, and stopping before the
+ * packets were read would record nothing.
+ */
+export async function untilAccepted(
+  call: TapedeckCall,
+  trackId: string,
+  count: number,
+): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const track = (await call.get()).call.tracks.find((t) => t.track_id === trackId) as
+      { packets_accepted?: number } | undefined;
+    if ((track?.packets_accepted ?? 0) >= count) return;
+    if (Date.now() > deadline) throw new Error(`the service accepted fewer than ${count} packets`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 /** Statuses a recording rests in until someone acts. */
 const SETTLED = new Set(['ready', 'failed', 'copy_failed']);
@@ -47,12 +67,9 @@ export async function recordShortCall(
     'raw',
     options.storage === undefined ? {} : { external_storage: options.storage },
   );
-  await sendSyntheticOpus({
-    host: track.rtp.host,
-    port: track.rtp.port,
-    packets: options.packets ?? 150,
-  });
-  await new Promise((r) => setTimeout(r, 300));
+  const packets = options.packets ?? 150;
+  await sendSyntheticOpus({ host: track.rtp.host, port: track.rtp.port, packets });
+  await untilAccepted(call, track.track_id, packets);
   await options.beforeStop?.(recording.id);
   await call.stopRecording('raw');
   if (options.noWait !== true) await settledRecording(client, recording.id);

@@ -66,6 +66,7 @@ for spec in sys.argv[2:]:
     builder.rebalance()
     builder.get_ring().save('%s/%s.ring.gz' % (out, kind))
 `;
+import { registerSecret } from './test-secrets.js';
 
 async function findBinary(name: string): Promise<string> {
   for (const dir of (process.env['PATH'] ?? '')
@@ -238,7 +239,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 /** Builds rings and configs in a fresh temp dir, starts memcached and the four Swift servers. */
 export async function startSwift(): Promise<RunningSwift> {
   // tempauth keys are alphanumeric; a fresh one per run, never a real secret.
-  const secret = randomBytes(18).toString('hex');
+  const secret = registerSecret(randomBytes(18).toString('hex'));
   const bin = new Map<string, string>();
   for (const name of BINARIES) bin.set(name, await findBinary(name));
   try {
