@@ -215,7 +215,7 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
     expect(await ffmpegDecodeErrors(video.file), video.file).toBe('');
   }, 90_000);
 
-  it('in auto-on mode, a WHIP publish starts the recording, whose archive holds decodable audio and video', async () => {
+  it('in auto-on mode, a WHIP publish starts the recording (with a PLI to the publisher), whose archive holds decodable audio and video', async () => {
     expect(
       (
         await t.api('PUT', '/v1/call_types/whipauto', {
@@ -225,9 +225,11 @@ describe('WHIP publishing from Chromium into a recorded call', () => {
     ).toBe(200);
     expect((await t.api('POST', '/v1/calls/whipauto/a1', {})).status).toBe(201);
     const token = await mintUserToken(t.secret, { userId: 'bob', ttlSeconds: 600 });
-    const { answer, deleteStatus } = await publishFor('/whip/whipauto/a1', token, 3000);
+    const { answer, deleteStatus, pliCount } = await publishFor('/whip/whipauto/a1', token, 3000);
     expect(answer.status).toBe(201);
     expect(deleteStatus).toBe(200);
+    // The recording began with the publish: the server asked the camera for a keyframe.
+    expect(pliCount).toBeGreaterThanOrEqual(1);
 
     // Nobody called start: the first WHIP track did.
     const listed: Json = (await t.api('GET', '/v1/calls/whipauto/a1/recordings')).json;

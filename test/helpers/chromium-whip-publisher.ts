@@ -106,6 +106,8 @@ export type PublishResult<T> = {
   readonly publishedMs: number;
   /** What `whilePublishing` returned. */
   readonly during: T | undefined;
+  /** PLIs (keyframe requests) the server sent to Chromium's video sender. */
+  readonly pliCount: number;
 };
 
 /** Chromium publishes to `endpoint` for `ms` (connected first), then DELETEs the Location. */
@@ -130,10 +132,13 @@ export async function publishFromChromium<T = undefined>(
     const start = Date.now();
     await new Promise((resolve) => setTimeout(resolve, options.ms));
     const during = await options.whilePublishing?.();
+    const pliCount = await page.evaluate(() =>
+      (globalThis as unknown as { pliCount(): Promise<number> }).pliCount(),
+    );
     const deleteStatus = await page.evaluate(() =>
       (globalThis as unknown as { unpublish(): Promise<number> }).unpublish(),
     );
-    return { answer, deleteStatus, publishedMs: Date.now() - start, during };
+    return { answer, deleteStatus, publishedMs: Date.now() - start, during, pliCount };
   } finally {
     await browser.close();
   }
