@@ -13,7 +13,6 @@
  */
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { TapedeckMetrics } from '../api/metrics.js';
 import {
   addRecordingPart,
   appendEvent,
@@ -37,106 +36,37 @@ import {
   updateCallSettingsOverride,
   upsertCallType,
   type Call,
-  type CallMember,
   type CallType,
   type Grants,
   type JsonObject,
   type Recording,
   type RecordingFile,
-  type RecordingPart,
   type Schema,
   type StoredEvent,
 } from '../db/index.js';
 import { fileName, type FileLink } from '../delivery/file-links.js';
 import { TapedeckError } from '../errors.js';
-import type { StorageService } from '../storage/storage-service.js';
+import type { PinnedStorage } from '../storage/storage-service.js';
 import { ActiveRecording, type CapturedTrack } from './active-recording.js';
+export type * from './call-types.js';
+import type {
+  AddRtpTrackInput,
+  CallServiceOptions,
+  CallView,
+  DownloadableFile,
+  ExternalTrack,
+  RecordingView,
+  StartRecordingOptions,
+} from './call-types.js';
 import { finishRecording, type FinishContext } from './finish-recording.js';
 import { LocalStorage } from './local-storage.js';
 import { linkRecordingFiles } from './recording-files.js';
 import { deliverCutPart } from './part-rotation.js';
 import { recoverRecordings, type RecoveryOutcome } from './recover-recordings.js';
 import { RtpTrack } from './rtp-track.js';
-import { effectiveRawRecording, type RawRecordingSettings } from './settings.js';
+import { effectiveRawRecording } from './settings.js';
 import { createFileUrlSigner, type FileUrlSigner } from './signed-url.js';
-import { describeTrack, type ApiTrackType } from './track-description.js';
-
-export type CallServiceOptions = {
-  /** A migrated database. */
-  readonly db: Kysely<Schema>;
-  /** Spool at `<dataDir>/spool`, managed storage at `<dataDir>/recordings`. */
-  readonly dataDir: string;
-  /** IP literal RTP endpoints bind to (config `rtpHost`). */
-  readonly rtpHost: string;
-  /** Download URLs are signed with a key derived from it. */
-  readonly apiSecret: string;
-  readonly metrics?: TapedeckMetrics;
-  /** Origin for URLs in events. Default: none (URLs are path + query). */
-  readonly baseUrl?: () => string;
-  /** Part length in seconds: each part is archived and announced on its own. Default 7200. */
-  readonly partSeconds?: number;
-  /** Told about errors ingest survives. Default: ignored. */
-  readonly onError?: (error: unknown) => void;
-  /** Kernel receive buffer asked for each RTP track's sockets. Default 4 MiB (capped by rmem_max). */
-  readonly udpReceiveBufferBytes?: number;
-  /** RTP/RTCP ports of `rtp_tracks` come from this inclusive range. Default: ephemeral ports. */
-  readonly rtpPortRange?: { readonly min: number; readonly max: number };
-  /** External storage configurations; without it every recording goes to the managed local disk. */
-  readonly storage?: StorageService;
-  /** Called when a part was queued for delivery to a bucket (wakes the delivery worker). */
-  readonly onHandOff?: () => void;
-};
-
-export type StartRecordingOptions = {
-  /** The storage configuration to write to (else the call type's, else the managed default). */
-  readonly externalStorage?: string;
-  /** Where transcripts of this recording go (validated and kept; tapedeck writes none yet). */
-  readonly transcriptionExternalStorage?: string;
-};
-
-export type AddRtpTrackInput = {
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly trackType: ApiTrackType;
-  readonly sdp: string;
-};
-
-export type CallView = {
-  readonly call: Call;
-  readonly settings: RawRecordingSettings;
-  readonly members: readonly CallMember[];
-  readonly tracks: readonly RtpTrack[];
-  /** Tracks fed by another ingest (WHIP), in the order they were added. */
-  readonly externalTracks: readonly ExternalTrack[];
-  readonly activeRecording: Recording | undefined;
-};
-
-/** A file of the managed local disk, resolved from its signed URL. */
-export type DownloadableFile = RecordingFile & {
-  readonly name: string;
-  readonly absolutePath: string;
-};
-
-export type RecordingView = {
-  readonly recording: Recording;
-  readonly parts: readonly RecordingPart[];
-  /** Where each file was written and, when readable, a download URL (relative for tapedeck's own). */
-  readonly files: readonly FileLink[];
-};
-
-/**
- * A track fed by another ingest (WHIP): the call service attaches it and closes it, and
- * lists it in the call's view (`ingest`, e.g. `whip`; `apiTrackType`, the RTP tracks'
- * vocabulary; `publishing`: the publisher's session is live; `capturing`: a recording
- * writes its packets).
- */
-export type ExternalTrack = CapturedTrack & {
-  readonly ingest: string;
-  readonly apiTrackType: ApiTrackType;
-  readonly publishing: boolean;
-  readonly capturing: boolean;
-  close(): Promise<void>;
-};
+import { describeTrack } from './track-description.js';
 
 type CallRuntime = {
   readonly tracks: Map<string, RtpTrack>;
@@ -187,14 +117,8 @@ export class CallService {
     let externalStorage = input.externalStorage;
     if (externalStorage === undefined)
       externalStorage = (await getCallType(this.#db, name))?.externalStorage ?? null;
-    else if (externalStorage !== null) {
-      if (this.#options.storage === undefined)
-        throw new TapedeckError(
-          'INVALID_ARGUMENT',
-          'external_storage: external storage is not enabled',
-        );
+    else if (externalStorage !== null)
       await this.#options.storage.requireExists(externalStorage, 'external_storage');
-    }
     return upsertCallType(this.#db, {
       name,
       settings: input.settings,
@@ -634,36 +558,21 @@ export class CallService {
   /** Each file with its location and, where the storage allows reading, a download URL. */
   #links(recording: Recording, files: readonly RecordingFile[]): Promise<FileLink[]> {
     return linkRecordingFiles(
-      {
-        signer: this.signer,
-        ...(this.#options.storage !== undefined ? { storage: this.#options.storage } : {}),
-      },
+      { signer: this.signer, storage: this.#options.storage },
       recording,
       files,
     );
   }
 
   /** The storage a new recording is pinned to: named at start ▶ the call type's ▶ managed. */
-  async #pinStorage(
-    callType: string,
-    options: StartRecordingOptions,
-  ): Promise<{ name: string; provider: string; snapshot: string | null }> {
+  async #pinStorage(callType: string, options: StartRecordingOptions): Promise<PinnedStorage> {
     const storage = this.#options.storage;
-    if (storage === undefined) {
-      if (options.externalStorage !== undefined)
-        throw new TapedeckError(
-          'INVALID_ARGUMENT',
-          'external_storage: external storage is not enabled',
-        );
-      return { name: 'tapedeck-managed', provider: 'local', snapshot: null };
-    }
     if (options.transcriptionExternalStorage !== undefined)
       await storage.requireExists(
         options.transcriptionExternalStorage,
         'transcription_external_storage',
       );
-    const typeDefault = (await this.getCallType(callType)).externalStorage;
-    return storage.pin(options.externalStorage, typeDefault);
+    return storage.pin(options.externalStorage, (await this.getCallType(callType)).externalStorage);
   }
 
   #updateTrackGauge(): void {

@@ -26,7 +26,7 @@ import type { StorageService } from '../storage/storage-service.js';
 import type { FileUrlSigner } from './signed-url.js';
 
 export type FileLinkDeps = {
-  readonly storage?: StorageService;
+  readonly storage: StorageService;
   readonly signer: FileUrlSigner;
 };
 
@@ -40,10 +40,9 @@ export async function linkRecordingFiles(
     files
       .filter((f) => f.deletedAtMs === null)
       .map(async (f) => {
-        const access =
-          deps.storage === undefined
-            ? ({ kind: 'local' } as const)
-            : await deps.storage.accessOf(f, recording.storageSnapshot).catch(() => undefined);
+        const access = await deps.storage
+          .accessOf(f, recording.storageSnapshot)
+          .catch(() => undefined);
         if (access === undefined) return describeFile(f);
         return linkFile(f, access, { signer: deps.signer, baseUrl: () => '' }).catch(() =>
           describeFile(f),

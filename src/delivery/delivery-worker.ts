@@ -21,7 +21,7 @@
  * revoked helps nobody; the customer fixes it and asks for `retry_delivery`.
  */
 import { rm } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { TapedeckMetrics } from '../api/metrics.js';
 import type { LocalStorage } from '../calls/local-storage.js';
@@ -36,7 +36,6 @@ import {
   failJob,
   getRecording,
   listRecordingParts,
-  releaseExpiredLeases,
   renewJobLease,
   transitionRecording,
   updateRecordingPart,
@@ -50,6 +49,7 @@ import { objectKey } from '../storage/key-layout.js';
 import type { StorageService } from '../storage/storage-service.js';
 import type { FileCategory } from '../storage/types.js';
 import { describeFile, linkFile } from './file-links.js';
+import { PollLoop } from './poll-loop.js';
 import { backoffDelayMs } from './webhooks/index.js';
 
 export const DELIVERY_JOB_KIND = 'delivery';
@@ -123,9 +123,7 @@ export class DeliveryWorker {
     Pick<DeliveryWorkerOptions, 'metrics' | 'onAttempt'>;
   readonly #inFlight = new Set<string>();
   readonly #running = new Set<Promise<void>>();
-  #loop: Promise<void> | undefined;
-  #stopping = false;
-  #wake = new AbortController();
+  readonly #loop: PollLoop;
   readonly #abort = new AbortController();
 
   constructor(options: DeliveryWorkerOptions) {
@@ -140,48 +138,43 @@ export class DeliveryWorker {
       random: Math.random,
       ...options,
     };
+    this.#loop = new PollLoop(
+      this.#o.db,
+      () => this.#o.pollIntervalMs,
+      () => this.#claim(),
+    );
   }
 
   start(): void {
-    if (this.#loop !== undefined || this.#stopping) return;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   wake(): void {
-    this.#wake.abort();
+    this.#loop.wake();
   }
 
-  /** Stops claiming; uploads in flight are aborted and left to the next start (their jobs stay leased, then expire). */
+  /** Stops claiming; uploads in flight are aborted and their jobs handed back for the next start. */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wake.abort();
+    const stopped = this.#loop.stop(); // marks the loop stopping before the abort lands
     this.#abort.abort();
-    await this.#loop;
+    await stopped;
     await Promise.allSettled([...this.#running]);
   }
 
-  async #run(): Promise<void> {
-    await releaseExpiredLeases(this.#db).catch(() => undefined);
-    while (!this.#stopping) {
-      try {
-        while (!this.#stopping && this.#running.size < this.#o.concurrency) {
-          const job = await claimNextJob(this.#db, {
-            kind: DELIVERY_JOB_KIND,
-            leaseMs: this.#o.leaseMs,
-          });
-          if (job === undefined) break;
-          const run = this.#handle(job).finally(() => this.#running.delete(run));
-          this.#running.add(run);
-        }
-      } catch {
-        // The store is closing or busy; the next pass retries.
-      }
-      if (this.#stopping) break;
-      try {
-        await delay(this.#o.pollIntervalMs, undefined, { signal: this.#wake.signal });
-      } catch {
-        this.#wake = new AbortController();
-      }
+  get #stopping(): boolean {
+    return this.#loop.stopping;
+  }
+
+  /** Claims jobs up to `concurrency` uploads at once; each runs on its own. */
+  async #claim(): Promise<void> {
+    while (!this.#stopping && this.#running.size < this.#o.concurrency) {
+      const job = await claimNextJob(this.#db, {
+        kind: DELIVERY_JOB_KIND,
+        leaseMs: this.#o.leaseMs,
+      });
+      if (job === undefined) break;
+      const run = this.#handle(job).finally(() => this.#running.delete(run));
+      this.#running.add(run);
     }
   }
 
@@ -248,10 +241,7 @@ export class DeliveryWorker {
   async #deliverPart(recording: Recording, part: RecordingPart): Promise<void> {
     const pin = this.#o.storage.parsePin(recording.storageSnapshot!);
     const destination = this.#o.storage.destinationOf(pin);
-    const name =
-      part.archivePath === null
-        ? ''
-        : part.archivePath.slice(part.archivePath.lastIndexOf('/') + 1);
+    const name = part.archivePath === null ? '' : path.basename(part.archivePath);
     const file = this.#o.holding.pathOf(recording.id, name);
     const meta = {
       category: (part.category as FileCategory | null) ?? 'video',

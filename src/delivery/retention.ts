@@ -29,7 +29,7 @@ import { fileName } from './file-links.js';
 
 export type RetentionOptions = {
   readonly db: Kysely<Schema>;
-  readonly storage?: StorageService;
+  readonly storage: StorageService;
   readonly holding: LocalStorage;
   /** Default 14 days. */
   readonly retentionMs?: number;
@@ -43,8 +43,7 @@ export type RetentionOptions = {
 export type SweepReport = { readonly filesDeleted: number; readonly recoveriesExpired: number };
 
 export class RetentionSweeper {
-  readonly #o: Required<Omit<RetentionOptions, 'storage' | 'onError'>> &
-    Pick<RetentionOptions, 'storage' | 'onError'>;
+  readonly #o: Required<Omit<RetentionOptions, 'onError'>> & Pick<RetentionOptions, 'onError'>;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<SweepReport> | undefined;
 
@@ -94,7 +93,7 @@ export class RetentionSweeper {
       for (const file of batch) {
         if (file.storageProvider === 'local') {
           await rm(this.#o.holding.pathOf(file.recordingId, fileName(file)), { force: true });
-        } else if (this.#o.storage !== undefined) {
+        } else {
           const recording = await getRecording(db, file.recordingId);
           const access = await this.#o.storage.accessOf(file, recording?.storageSnapshot ?? null);
           if (access.kind === 'remote') await access.destination.delete(file.path);

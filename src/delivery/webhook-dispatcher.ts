@@ -13,7 +13,6 @@
  * out in event order; a retried event can arrive after later ones. Attempts are capped
  * by `maxAttempts` and by `windowMs` after the event was appended.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { TapedeckMetrics } from '../api/metrics.js';
 import {
@@ -22,11 +21,11 @@ import {
   enqueueJob,
   failJob,
   fromJson,
-  releaseExpiredLeases,
   type ClaimedJob,
   type JsonObject,
   type Schema,
 } from '../db/index.js';
+import { PollLoop } from './poll-loop.js';
 import { getWebhookCursor, getWebhookEndpoint, setWebhookCursor } from './webhook-settings.js';
 import { WebhookSender, type WebhookEvent } from './webhooks/index.js';
 
@@ -68,9 +67,7 @@ export class WebhookDispatcher {
   readonly #metrics: TapedeckMetrics | undefined;
   readonly #onAttempt: ((report: WebhookAttemptReport) => void) | undefined;
   readonly #settings: Settings;
-  #loop: Promise<void> | undefined;
-  #stopping = false;
-  #wake = new AbortController();
+  readonly #loop: PollLoop;
 
   constructor(options: WebhookDispatcherOptions) {
     this.#db = options.db;
@@ -85,17 +82,21 @@ export class WebhookDispatcher {
       timeoutMs: positiveInteger(options.timeoutMs ?? 10_000, 'timeoutMs'),
       leaseMs: positiveInteger(options.leaseMs ?? 60_000, 'leaseMs'),
     };
+    this.#loop = new PollLoop(
+      this.#db,
+      () => this.#settings.pollIntervalMs,
+      () => this.#pass(),
+    );
   }
 
   /** Starts the worker loop (idempotent). */
   start(): void {
-    if (this.#loop !== undefined || this.#stopping) return;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   /** Asks for a pass now instead of after the poll interval. */
   wake(): void {
-    this.#wake.abort();
+    this.#loop.wake();
   }
 
   /**
@@ -103,9 +104,7 @@ export class WebhookDispatcher {
    * events appended during shutdown are enqueued for the next start. Idempotent.
    */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wake.abort();
-    await this.#loop;
+    await this.#loop.stop();
     await this.enqueueNewEvents();
   }
 
@@ -160,7 +159,7 @@ export class WebhookDispatcher {
    */
   async deliverDue(): Promise<number> {
     let made = 0;
-    while (!this.#stopping) {
+    while (!this.#loop.stopping) {
       const job = await claimNextJob(this.#db, {
         kind: WEBHOOK_JOB_KIND,
         leaseMs: this.#settings.leaseMs,
@@ -172,23 +171,10 @@ export class WebhookDispatcher {
     return made;
   }
 
-  async #run(): Promise<void> {
-    await releaseExpiredLeases(this.#db).catch(() => undefined);
-    while (!this.#stopping) {
-      try {
-        // Keep scanning while a full page came back.
-        while ((await this.enqueueNewEvents()) >= 500);
-        await this.deliverDue();
-      } catch {
-        // The store is closing or busy; the next pass retries.
-      }
-      if (this.#stopping) break;
-      try {
-        await delay(this.#settings.pollIntervalMs, undefined, { signal: this.#wake.signal });
-      } catch {
-        this.#wake = new AbortController();
-      }
-    }
+  async #pass(): Promise<void> {
+    // Keep scanning while a full page came back.
+    while ((await this.enqueueNewEvents()) >= 500);
+    await this.deliverDue();
   }
 
   async #deliver(job: ClaimedJob): Promise<void> {

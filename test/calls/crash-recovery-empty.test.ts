@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallService } from '../../src/calls/call-service.js';
+import { StorageService } from '../../src/storage/storage-service.js';
 import {
   addRecordingPart,
   createRecording,
@@ -33,11 +34,18 @@ beforeEach(async () => {
   await migrateToLatest(store.db);
   await upsertCallType(store.db, { name: 'rtp', settings: {}, grants: {}, externalStorage: null });
   await getOrCreateCall(store.db, { type: 'rtp', id: 'c1', createdBy: null });
+  const apiSecret = 'x'.repeat(40);
   calls = new CallService({
     db: store.db,
     dataDir,
     rtpHost: '127.0.0.1',
-    apiSecret: 'x'.repeat(40),
+    apiSecret,
+    storage: new StorageService({
+      db: store.db,
+      apiSecret,
+      deps: { endpoints: {} },
+      managed: { kind: 'local' },
+    }),
   });
 });
 

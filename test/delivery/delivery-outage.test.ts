@@ -13,10 +13,10 @@ import { TapedeckClient } from '../../packages/client/src/index.js';
 import { startService, type RunningService } from '../../src/api/start-service.js';
 import type { DeliveryAttemptReport } from '../../src/delivery/delivery-worker.js';
 
-import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
 import { recordShortCall } from './support.js';
 import { testSecret, registerSecret } from '../helpers/test-secrets.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 const BUCKET = 'outage';
 const credentials = {

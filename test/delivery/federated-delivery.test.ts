@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
 import { startTestService, type TestService } from '../calls/support.js';
-import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
 import { startAwsStsDouble, type AwsStsDouble } from '../helpers/token-service-doubles.js';
 import { testSecret } from '../helpers/test-secrets.js';
 import { recordShortCall } from './support.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/tapedeck-writer';
 const issued = {

@@ -10,10 +10,10 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapedeckApiError, TapedeckClient } from '../../packages/client/src/index.js';
 import { startTestService, type TestService } from '../calls/support.js';
-import { freeLoopbackPort } from '../helpers/azurite-server.js';
 import { startS3rverWithLog, type RunningS3rver } from '../helpers/s3rver-server.js';
 import { recordShortCall } from './support.js';
 import { testSecret } from '../helpers/test-secrets.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 const credentials = {
   accessKeyId: `AK${randomBytes(6).toString('hex')}`,

@@ -19,9 +19,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { access, constants, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freeLoopbackPort } from './free-port.js';
+import { registerSecret } from './test-secrets.js';
 
 /** tempauth's `user_test_tester = <key> .admin`: the S3 access key; the key (secret) is generated per run. */
 export const SWIFT_ACCESS_KEY_ID = 'test:tester';
@@ -66,7 +68,6 @@ for spec in sys.argv[2:]:
     builder.rebalance()
     builder.get_ring().save('%s/%s.ring.gz' % (out, kind))
 `;
-import { registerSecret } from './test-secrets.js';
 
 async function findBinary(name: string): Promise<string> {
   for (const dir of (process.env['PATH'] ?? '')
@@ -92,18 +93,6 @@ async function swiftPython(script: string): Promise<string> {
   const match = /^#!\s*(\S+)/.exec(head);
   if (match?.[1] === undefined) throw new Error(`swift-server: ${script} has no #! line`);
   return match[1];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function run(
@@ -272,11 +261,11 @@ export async function startSwift(): Promise<RunningSwift> {
     const logPort = logSocket.address().port;
     await mkdir(path.join(dir, 'srv', 'd1'), { recursive: true });
     const ports = {
-      proxy: await freePort(),
-      account: await freePort(),
-      container: await freePort(),
-      object: await freePort(),
-      memcached: await freePort(),
+      proxy: await freeLoopbackPort(),
+      account: await freeLoopbackPort(),
+      container: await freeLoopbackPort(),
+      object: await freeLoopbackPort(),
+      memcached: await freeLoopbackPort(),
     };
 
     const python = await swiftPython(bin.get('swift-proxy-server')!);

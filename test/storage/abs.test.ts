@@ -22,7 +22,8 @@ import {
   startAzurite,
   type AzuriteServer,
 } from '../helpers/azurite-server.js';
-import { closedPort, makeTempDir, sha256Hex, writeRandomFile } from './gcs-support.js';
+import { makeTempDir, sha256Hex, writeRandomFile } from './gcs-support.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 /** A key of the right shape that is not the account's. */
 const WRONG_KEY = Buffer.alloc(64, 7).toString('base64');
@@ -209,7 +210,7 @@ describe('createAbsDestination() check', () => {
   });
 
   it('a closed loopback port fails with DESTINATION_UNREACHABLE', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const dest = createAbsDestination(
       absConfig('recordings', `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`),
       { accountKey: AZURITE_KEY },

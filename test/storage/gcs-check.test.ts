@@ -8,13 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGcsDestination } from '../../src/storage/providers/gcs.js';
 import { GcsDouble } from '../helpers/gcs-double.js';
-import {
-  adminStorage,
-  closedPort,
-  gcsConfig,
-  makeServiceAccount,
-  rejection,
-} from './gcs-support.js';
+import { adminStorage, gcsConfig, makeServiceAccount, rejection } from './gcs-support.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
 
@@ -134,7 +129,7 @@ describe('createGcsDestination() check', () => {
   });
 
   it('a closed loopback port fails with DESTINATION_UNREACHABLE', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const dest = createGcsDestination(gcsConfig('recordings', `http://127.0.0.1:${port}`), {
       credentials: account.credentials,
     });

@@ -9,7 +9,6 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Destination, type S3DestinationOptions } from '../../src/storage/providers/s3.js';
 import type { S3Settings, StorageDestination } from '../../src/storage/types.js';
@@ -24,6 +23,7 @@ import {
   writeFile,
   type GeneratedFile,
 } from './s3-support.js';
+import { freeLoopbackPort } from '../helpers/free-port.js';
 
 const BUCKET = 'recordings';
 const WRONG_SECRET = 'wrong-secret-7f3a9c';
@@ -59,18 +59,6 @@ function destination(
 
 function wrongSecret(): S3DestinationOptions {
   return { credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: WRONG_SECRET } };
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function keys(prefix = ''): Promise<string[]> {
@@ -238,7 +226,7 @@ describe('S3 destination on Swift s3api', () => {
   });
 
   it('an endpoint on a closed 127.0.0.1 port throws DESTINATION_UNREACHABLE (check and upload)', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const dest = destination({ endpointUrl: `http://127.0.0.1:${port}` });
     const checked = await expectCode(
       dest.check({ accessMode: 'read_write', prefixes: [] }),

@@ -35,9 +35,9 @@ const ONE = { type: 'object', properties: { recording: RECORDING_SCHEMA } } as c
 type StartBody = { external_storage?: string; transcription_external_storage?: string } | null;
 
 export type RecordingRouteDeps = {
-  /** Fetch links and retry_delivery; without it only managed local files exist. */
+  /** Fetch links and retry_delivery. */
   readonly db: Kysely<Schema>;
-  readonly storage?: StorageService;
+  readonly storage: StorageService;
   /** Wakes the delivery worker after retry_delivery. */
   readonly onRetry?: () => void;
 };
@@ -181,10 +181,7 @@ export function registerRecordingRoutes(
       requireServer(request);
       const { recording, files } = await fetchRecordingFiles(
         deps.db,
-        {
-          signer: service.signer,
-          ...(deps.storage !== undefined ? { storage: deps.storage } : {}),
-        },
+        { signer: service.signer, storage: deps.storage },
         request.params.recording_id,
       );
       return {

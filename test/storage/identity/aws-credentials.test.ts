@@ -5,8 +5,6 @@
  * over HTTP) and AssumeRole's SigV4 signature, as STS would.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TapedeckError } from '../../../src/errors.js';
 import {
@@ -16,6 +14,7 @@ import {
 import type { S3Settings } from '../../../src/storage/types.js';
 import { startAwsStsDouble, type AwsStsDouble } from '../../helpers/token-service-doubles.js';
 import { startIssuer, type RunningIssuer } from './issuer-fixture.js';
+import { freeLoopbackPort } from '../../helpers/free-port.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/tapedeck-writer';
 const base = {
@@ -205,7 +204,7 @@ describe('awsCredentials() with roleArn alone: AssumeRoleWithWebIdentity', () =>
   });
 
   it('an STS endpoint nobody listens on is DESTINATION_UNREACHABLE naming the endpoint', async () => {
-    const closedPort = await unusedPort();
+    const closedPort = await freeLoopbackPort();
     const get = awsCredentials(
       { region: 'eu-west-1', roleArn: ROLE },
       {},
@@ -341,11 +340,3 @@ describe('memoizeUntilExpiry()', () => {
     expect((await get()).accessKeyId).toBe('K');
   });
 });
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -7,14 +7,13 @@
  * openid-configuration from the double instead).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TapedeckError } from '../../../src/errors.js';
 import { AZURE_STORAGE_SCOPE, azureAuth } from '../../../src/storage/identity/azure-credentials.js';
 import type { AbsSettings, StorageSecrets } from '../../../src/storage/types.js';
 import { startEntraDouble, type EntraDouble } from '../../helpers/token-service-doubles.js';
 import { startIssuer, type RunningIssuer } from './issuer-fixture.js';
+import { freeLoopbackPort } from '../../helpers/free-port.js';
 
 const TENANT = randomUUID();
 const CLIENT = randomUUID();
@@ -184,7 +183,7 @@ describe('azureAuth() with federation: ClientAssertionCredential', () => {
   });
 
   it('an authority nobody listens on is DESTINATION_UNREACHABLE', async () => {
-    const port = await unusedPort();
+    const port = await freeLoopbackPort();
     const cred = credential(
       { accountName: 'acct', federation: { tenantId: TENANT, clientId: CLIENT } },
       {},
@@ -213,11 +212,3 @@ describe('azureAuth() with clientId + tenantId + absClientSecret: ClientSecretCr
     });
   });
 });
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -6,8 +6,6 @@
  * issuer's JWKS fetched over HTTP, and the IAM double accepts only a token STS issued.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TapedeckError } from '../../../src/errors.js';
 import { gcpAuth, GCS_READ_WRITE_SCOPE } from '../../../src/storage/identity/gcp-credentials.js';
@@ -17,6 +15,7 @@ import {
   type GoogleTokenDoubles,
 } from '../../helpers/token-service-doubles.js';
 import { startIssuer, type RunningIssuer } from './issuer-fixture.js';
+import { freeLoopbackPort } from '../../helpers/free-port.js';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
 
@@ -206,7 +205,7 @@ describe('gcpAuth() with workload identity federation', () => {
   });
 
   it('an STS endpoint nobody listens on is DESTINATION_UNREACHABLE', async () => {
-    const port = await unusedPort();
+    const port = await freeLoopbackPort();
     const auth = gcpAuth(
       { federation: { audience: AUDIENCE } },
       {},
@@ -221,11 +220,3 @@ describe('gcpAuth() with workload identity federation', () => {
     expect(error.message).toContain(`http://127.0.0.1:${port}`);
   });
 });
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
